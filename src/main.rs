@@ -1,1 +1,32 @@
-fn main() {}
+//! The `tracebook` command line: parse arguments, run one command, map the outcome to an exit
+//! code (0 ok, 1 content errors or a failed build, 2 usage or I/O).
+
+mod cli;
+mod commands;
+mod init;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRACEBOOK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            commands::exit_code_for(&err)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Errors of the environment (I/O, templates): they stop a build. Content problems are
+//! diagnostics in the model, not errors.
+
+use std::path::PathBuf;
+
+/// What can go wrong loading or rendering, apart from content diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{action} {}", path.display())]
+    Io {
+        /// What we were doing ("reading", "writing").
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A theme template failed to parse or render.
+    #[error("template {template}: {message}")]
+    Template {
+        /// Template name.
+        template: String,
+        /// Tera's message, with its causes.
+        message: String,
+    },
+    /// The project has errors, so nothing is rendered or published.
+    #[error("the project has {0} error(s); nothing was published")]
+    ContentErrors(usize),
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error about `path`.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn template(template: &str, err: &tera::Error) -> Error {
+        // Tera nests the useful part (line, column, what failed) in its sources.
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Template {
+            template: template.to_owned(),
+            message,
+        }
+    }
+}

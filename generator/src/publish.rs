@@ -1,0 +1,108 @@
+//! Atomic publishing: render into a sibling staging folder, then swap it with the live one.
+//!
+//! Readers see either the old site or the new one, never a mix: on Linux the swap is one
+//! `renameat2(RENAME_EXCHANGE)`; elsewhere two renames leave a moment with no folder, but never
+//! a half-written one. A failed render removes the staging folder and leaves `out` untouched.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Renders with `render` into a staging folder next to `out`, then publishes it as `out`.
+pub fn publish<T>(out: &Path, render: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let staging = sibling(out, "staging");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(Error::io("removing", &staging))?;
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
+    }
+    std::fs::create_dir(&staging).map_err(Error::io("creating", &staging))?;
+    let result = match render(&staging) {
+        Ok(value) => value,
+        Err(err) => {
+            // Best effort: the error that matters is the render's.
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(err);
+        }
+    };
+    swap_into_place(&staging, out)?;
+    Ok(result)
+}
+
+fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
+    if !out.exists() {
+        return std::fs::rename(staging, out).map_err(Error::io("publishing", out));
+    }
+    if exchange(staging, out).is_ok() {
+        // `staging` now holds the previous site.
+        return std::fs::remove_dir_all(staging).map_err(Error::io("removing", staging));
+    }
+    let old = sibling(out, "old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
+    }
+    std::fs::rename(out, &old).map_err(Error::io("publishing", out))?;
+    std::fs::rename(staging, out).map_err(Error::io("publishing", out))?;
+    std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// `.NAME.<what>` beside `out`: same file system, so renames are cheap and atomic.
+fn sibling(out: &Path, what: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.{what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_render_leaves_old_site_and_no_staging() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        std::fs::create_dir(&out).expect("mkdir");
+        std::fs::write(out.join("index.html"), "old").expect("write");
+        let result: Result<()> = publish(&out, |staging| {
+            std::fs::write(staging.join("index.html"), "half").expect("write");
+            Err(Error::ContentErrors(1))
+        });
+        assert!(result.is_err());
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "old"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn successful_render_replaces_site() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        for text in ["one", "two"] {
+            publish(&out, |staging| {
+                std::fs::write(staging.join("index.html"), text)
+                    .map_err(Error::io("writing", staging))
+            })
+            .expect("publish");
+            assert_eq!(
+                std::fs::read_to_string(out.join("index.html")).expect("read"),
+                text
+            );
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+}

@@ -1,0 +1,211 @@
+//! Rendering the whole site into a folder: pages in parallel (rayon), then assets and the jump
+//! index. [`build_site`] wraps it in the atomic publish step.
+
+mod context;
+mod pages;
+mod paths;
+mod problems;
+mod tree;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tracebook_model::Project;
+
+use crate::error::{Error, Result};
+use crate::publish::publish;
+use crate::theme::Theme;
+use context::{KindCtx, LinkKindCtx, PageCtx, Totals};
+use paths::{item_href, kind_href, matrix_href, root_of};
+
+/// What a build wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BuildReport {
+    /// HTML pages written.
+    pub pages: usize,
+    /// Asset files written.
+    pub assets: usize,
+}
+
+/// Renders `project` with `theme` and publishes it atomically as `out`. A project with errors
+/// publishes nothing, and neither does a failed render: `out` stays as it was.
+/// `on_page` is called once per page rendered (for progress bars); it must be cheap.
+pub fn build_site(
+    project: &Project,
+    theme: &Theme,
+    out: &Path,
+    on_page: &(dyn Fn() + Sync),
+) -> Result<BuildReport> {
+    let errors = project.counts().errors;
+    if errors > 0 {
+        return Err(Error::ContentErrors(errors));
+    }
+    publish(out, |staging| render_site(project, theme, staging, on_page))
+}
+
+/// Renders every page and asset of the site into `dir` (which must exist).
+pub fn render_site(
+    project: &Project,
+    theme: &Theme,
+    dir: &Path,
+    on_page: &(dyn Fn() + Sync),
+) -> Result<BuildReport> {
+    let mut base = tera::Context::new();
+    base.insert("site", &pages::site(project));
+    let index = problems::ProblemIndex::new(project);
+    let (per_item, all_problems) = index.group(project);
+    let renderer = Renderer {
+        theme,
+        base,
+        dir,
+        on_page,
+    };
+
+    let item_pages: Result<Vec<()>> = (0..project.items.len())
+        .into_par_iter()
+        .map(|i| {
+            let item = &project.items[i];
+            let mut ctx = renderer.page(&item.title, &item_href(&item.id));
+            ctx.insert("item", &pages::item(project, i));
+            ctx.insert(
+                "upstream",
+                &tree::trace_tree(project, i, tree::Direction::Up),
+            );
+            ctx.insert(
+                "downstream",
+                &tree::trace_tree(project, i, tree::Direction::Down),
+            );
+            ctx.insert("problems", &per_item[i]);
+            renderer.write("item.html", &item_href(&item.id), &ctx)
+        })
+        .collect();
+    item_pages?;
+    let mut pages = project.items.len();
+
+    let kinds = pages::kind_summaries(project);
+    let mut ctx = renderer.page("Dashboard", "index.html");
+    let counts = project.counts();
+    ctx.insert(
+        "totals",
+        &Totals {
+            items: project.items.len(),
+            errors: counts.errors,
+            warnings: counts.warnings,
+        },
+    );
+    ctx.insert("status_chart", &pages::status_chart(&kinds));
+    ctx.insert("kinds", &kinds);
+    ctx.insert("rules", &pages::rules(project));
+    ctx.insert("problems", &all_problems);
+    renderer.write("dashboard.html", "index.html", &ctx)?;
+    pages += 1;
+
+    for kind in &project.config.kinds {
+        let href = kind_href(&kind.name);
+        let rows = pages::kind_rows(project, &kind.name, &per_item);
+        let mut ctx = renderer.page(&kind.title, &href);
+        let info = KindCtx {
+            name: &kind.name,
+            title: &kind.title,
+            prefix: kind.prefix.as_deref(),
+            count: rows.len(),
+        };
+        ctx.insert("kind", &info);
+        ctx.insert("statuses", &kind.statuses);
+        ctx.insert("items", &rows);
+        renderer.write("kind.html", &href, &ctx)?;
+        pages += 1;
+    }
+    for link in &project.config.links {
+        let href = matrix_href(&link.name);
+        let mut ctx = renderer.page(&link.name, &href);
+        let info = LinkKindCtx {
+            name: &link.name,
+            from: &link.from,
+            to: &link.to,
+            acyclic: link.acyclic,
+        };
+        ctx.insert("link_kind", &info);
+        ctx.insert("rows", &pages::matrix_rows(project, &link.name));
+        renderer.write("matrix.html", &href, &ctx)?;
+        pages += 1;
+    }
+    let mut ctx = renderer.page("Coverage", "coverage/index.html");
+    ctx.insert("rules", &pages::rules(project));
+    renderer.write("coverage.html", "coverage/index.html", &ctx)?;
+    pages += 1;
+
+    let assets = write_assets(project, theme, dir)?;
+    Ok(BuildReport { pages, assets })
+}
+
+struct Renderer<'a> {
+    theme: &'a Theme,
+    base: tera::Context,
+    dir: &'a Path,
+    on_page: &'a (dyn Fn() + Sync),
+}
+
+impl Renderer<'_> {
+    /// A context with the site-wide values, `root` and `page` for the page at `href`.
+    fn page(&self, title: &str, href: &str) -> tera::Context {
+        let mut ctx = self.base.clone();
+        ctx.insert("root", &root_of(href));
+        ctx.insert("page", &PageCtx { title });
+        ctx
+    }
+
+    fn write(&self, template: &str, href: &str, ctx: &tera::Context) -> Result<()> {
+        let html = self
+            .theme
+            .tera
+            .render(template, ctx)
+            .map_err(|err| Error::template(template, &err))?;
+        let path = self.dir.join(href);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
+        }
+        std::fs::write(&path, html).map_err(Error::io("writing", &path))?;
+        (self.on_page)();
+        Ok(())
+    }
+}
+
+/// Theme assets plus the generated jump index, under `assets/`.
+fn write_assets(project: &Project, theme: &Theme, dir: &Path) -> Result<usize> {
+    let assets = dir.join("assets");
+    std::fs::create_dir_all(&assets).map_err(Error::io("creating", &assets))?;
+    for (name, bytes) in &theme.assets {
+        let path = assets.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
+    }
+    let rows: Vec<(&str, &str, &str, String)> = project
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.id.as_str(),
+                i.title.as_str(),
+                i.kind.as_str(),
+                item_href(&i.id),
+            )
+        })
+        .collect();
+    let json = serde_json::to_string(&rows).map_err(|err| Error::Template {
+        template: "jump-index.js".to_owned(),
+        message: err.to_string(),
+    })?;
+    // A script file (not JSON fetched at run time) so the jump box also works from file://.
+    // `<` is escaped so no title can close a script element if someone inlines the file.
+    let script = format!(
+        "window.TRACEBOOK_JUMP = {};\n",
+        json.replace('<', "\\u003c")
+    );
+    let path = assets.join("jump-index.js");
+    std::fs::write(&path, script).map_err(Error::io("writing", &path))?;
+    Ok(theme.assets.len() + 1)
+}

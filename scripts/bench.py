@@ -1,0 +1,522 @@
+#!/usr/bin/env python3
+"""Benchmark tracebook's `check` and full `build` on synthetic corpora of several sizes.
+
+    python3 scripts/bench.py [--sizes 1000,10000,100000] [--runs N] [--bin PATH]
+                             [--work DIR] [--shared PATH] [--no-build] [--json FILE]
+
+    python3 scripts/bench.py --sizes 200 --runs 1          # quick smoke run
+
+What is measured, for each corpus size N (number of items):
+
+* `tracebook check DIR`: the median wall time and the peak resident set size (RSS).
+  Exit code 0 or 1 are both accepted, because the generated corpus deliberately has
+  unverified requirements (coverage findings); exit code 2 or a signal is a failure.
+* `tracebook build DIR --out OUT`: the median wall time and the peak RSS. The output
+  directory is removed before every run, so every run is a full build. Must exit 0.
+* The file-system floor: `cp -r OUT OUT.copy` of the site just built (the copy is
+  removed before every run), in the same session, right after the builds. Writing N
+  small files into N folders is the least work any static site generator has to do,
+  so "build / floor" says how much the generator costs on top of the file system,
+  on this machine, today. The file count and total size of OUT are reported as well.
+
+How:
+
+* Each command is run with its stdout and stderr redirected to log files under the
+  work directory (the tail is printed when a command fails). Wall time is
+  `time.perf_counter()` around Popen .. `os.wait4`; peak RSS is the `ru_maxrss` that
+  `os.wait4` returns for that child (KiB on Linux; it includes any children the
+  command itself waited for). Linux folds the peak RSS of the memory image a child
+  had before its exec into ru_maxrss, and Python starts children with vfork, so a
+  reading can never be below this script's own peak RSS (about 15-20 MiB). Each
+  sample records that floor too; a value at the floor is shown as "<= X".
+* The reported time is the median over the runs, not the mean or the minimum: the
+  benchmark machine has few cores and is shared, so single runs are noisy and the
+  median is the most robust summary of a handful of samples. Peak RSS is the
+  maximum over the runs (memory is a limit, not an average). Every raw sample is
+  written out with `--json FILE`.
+* There is no separate warm-up run: `check` runs first and reads the whole corpus,
+  which warms the page cache for `build`; the median absorbs a cold first sample.
+* Corpora come from the shared generator (`<shared>/corpus/gen_corpus.py`, `<shared>`
+  being `../shared` from the repository root) and are cached in the work directory,
+  keyed by N and a hash of the generator file, so a changed generator means a fresh
+  corpus.
+
+Unless `--no-build` is given, `cargo build --release --locked -p tracebook` runs first.
+
+The report is a Markdown table followed by the targets (PASS/FAIL, only for the sizes
+that were run): build <= 2x the cp -r floor at 10k and 100k items, check < 0.3 s at
+10k items, peak RSS < 1 GiB at 100k items. The script exits 0 when every command ran,
+whether or not the targets are met (it is a report), and 1 when a command failed.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SIZES = [1000, 10000, 100000]
+DEFAULT_RUNS = 5
+LARGE_SIZE = 100000  # from this size on, the default number of runs is LARGE_RUNS
+LARGE_RUNS = 3
+TAIL_LINES = 40
+GIB_KIB = 1024 * 1024
+
+
+class CommandFailed(Exception):
+    """A measured or preparatory command exited with an unacceptable status."""
+
+
+# ----------------------------------------------------------------------------- arguments
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                    help="comma-separated corpus sizes in items (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=None,
+                    help=f"runs per measurement (default: {DEFAULT_RUNS}, "
+                         f"{LARGE_RUNS} for {LARGE_SIZE} items and more)")
+    ap.add_argument("--bin", default=None,
+                    help="tracebook binary (default: target/release/tracebook in the repository)")
+    ap.add_argument("--work", default=os.path.join("/tmp", "tracebook-bench"),
+                    help="work directory for corpora, sites and logs (default: %(default)s)")
+    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"),
+                    help="the shared directory holding corpus/gen_corpus.py (default: ../shared)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="do not run cargo build --release first")
+    ap.add_argument("--json", metavar="FILE", help="write every raw sample to FILE")
+    args = ap.parse_args(argv)
+    try:
+        args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        ap.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if not args.sizes or any(n < 1 for n in args.sizes):
+        ap.error("--sizes needs at least one positive size")
+    if args.runs is not None and args.runs < 1:
+        ap.error("--runs must be at least 1")
+    args.bin = os.path.abspath(args.bin) if args.bin else default_bin()
+    args.work = os.path.abspath(args.work)
+    args.shared = os.path.abspath(args.shared)
+    return args
+
+
+def default_bin():
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
+    return os.path.join(os.path.abspath(target), "release", "tracebook")
+
+
+def runs_for(n, args):
+    if args.runs is not None:
+        return args.runs
+    return LARGE_RUNS if n >= LARGE_SIZE else DEFAULT_RUNS
+
+
+# ----------------------------------------------------------------------------- helpers
+def progress(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def remove_tree(path):
+    if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
+def tail(path, lines=TAIL_LINES):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            text = f.read().decode("utf-8", "replace")
+    except OSError as e:
+        return f"(cannot read {path}: {e})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def describe_status(code):
+    """`code` as returned by os.waitstatus_to_exitcode: negative means a signal."""
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def fmt_time(s):
+    if s is None:
+        return "-"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    return f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
+
+
+def fmt_kib(kib):
+    if kib is None:
+        return "-"
+    return f"{kib / 1024:.0f} MiB" if kib < GIB_KIB else f"{kib / GIB_KIB:.2f} GiB"
+
+
+def fmt_rss(kib, floor_kib=None):
+    """Peak RSS; "<= X" when the reading is this script's own floor (see the docstring)."""
+    if kib is not None and floor_kib is not None and kib <= floor_kib:
+        return "<= " + fmt_kib(kib)
+    return fmt_kib(kib)
+
+
+def fmt_bytes(b):
+    if b is None:
+        return "-"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if b >= scale:
+            return f"{b / scale:.1f} {unit}"
+    return f"{b} B"
+
+
+# ----------------------------------------------------------------------------- machine
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(binary):
+    try:
+        r = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+        if r.returncode != 0:
+            return None
+        return r.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_info(binary):
+    try:
+        nproc = len(os.sched_getaffinity(0))
+    except AttributeError:
+        nproc = os.cpu_count()
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "nproc": nproc,
+        "cpu": cpu_model(),
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg": load,
+        "tracebook": tool_version(binary),
+    }
+
+
+def print_machine(info):
+    print("# tracebook benchmark\n")
+    print(f"- machine: {info['nproc']} cores, {info['cpu']}, Linux {info['kernel']}")
+    print(f"- date: {info['date']}")
+    if info["loadavg"] is not None:
+        print(f"- load average at start: {' '.join(map(str, info['loadavg']))}")
+    if info["tracebook"]:
+        print(f"- binary: {info['tracebook']}")
+    print(flush=True)
+
+
+# ----------------------------------------------------------------------------- commands
+def cargo_build():
+    """Build the release binary in the repository, showing cargo's output."""
+    cmd = ["cargo", "build", "--release", "--locked", "-p", "tracebook"]
+    progress(f"$ {' '.join(cmd)}")
+    try:
+        code = subprocess.call(cmd, cwd=REPO, stdout=sys.stderr)
+    except OSError as e:
+        raise CommandFailed(f"cannot run cargo: {e}")
+    if code != 0:
+        raise CommandFailed(f"cargo build failed ({describe_status(code)})")
+
+
+def run_measured(cmd, log_prefix):
+    """Run `cmd` once with output to log files.
+    Returns (wall seconds, peak RSS KiB, exit code, RSS floor KiB): see the module docstring
+    for why the child's reading cannot go below this process's own peak RSS."""
+    with open(log_prefix + ".stdout", "wb") as out, open(log_prefix + ".stderr", "wb") as err:
+        floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped by wait4; keep Popen from waiting again
+    return wall, usage.ru_maxrss, code, floor
+
+
+def fail_with_logs(what, cmd, code, log_prefix):
+    parts = [f"{what} failed ({describe_status(code)}): {' '.join(cmd)}"]
+    for stream in ("stdout", "stderr"):
+        path = f"{log_prefix}.{stream}"
+        text = tail(path)
+        parts.append(f"--- last lines of {stream} ({path}) ---\n{text if text else '(empty)'}")
+    raise CommandFailed("\n".join(parts))
+
+
+def measure(label, n, runs, cmd, log_dir, accept, samples, before=None):
+    """Run `cmd` `runs` times, appending one sample per run to `samples` (so a failure
+    keeps the samples taken so far); `accept(code)` says whether an exit code is fine.
+    `before()` runs untimed before each run (e.g. to remove the output directory)."""
+    for i in range(1, runs + 1):
+        if before:
+            before()
+        progress(f"[{n}] {label} run {i}/{runs} ...")
+        log_prefix = os.path.join(log_dir, f"{n}-{label.replace(' ', '_')}-{i}")
+        wall, rss, code, floor = run_measured(cmd, log_prefix)
+        progress(f"[{n}] {label} run {i}/{runs}: {fmt_time(wall)}, "
+                 f"{fmt_rss(rss, floor)}, exit {code}")
+        samples.append({"run": i, "wall_s": wall, "maxrss_kib": rss, "exit": code,
+                        "rss_floor_kib": floor})
+        if not accept(code):
+            fail_with_logs(f"[{n}] {label}", cmd, code, log_prefix)
+
+
+def summarize(samples):
+    peak = max(samples, key=lambda s: s["maxrss_kib"])
+    return {
+        "median_s": statistics.median(s["wall_s"] for s in samples),
+        "min_s": min(s["wall_s"] for s in samples),
+        "max_s": max(s["wall_s"] for s in samples),
+        "peak_rss_kib": peak["maxrss_kib"],
+        "peak_rss_floor_kib": peak["rss_floor_kib"],
+        "exit_codes": sorted({s["exit"] for s in samples}),
+    }
+
+
+# ----------------------------------------------------------------------------- corpus
+def generator_path(shared):
+    path = os.path.join(shared, "corpus", "gen_corpus.py")
+    if not os.path.isfile(path):
+        raise CommandFailed(f"corpus generator not found: {path} (use --shared PATH)")
+    return path
+
+
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:12]
+
+
+def ensure_corpus(n, gen, work):
+    """Return the corpus directory for N items, generating it unless it is cached."""
+    digest = file_hash(gen)
+    base = os.path.join(work, "corpus")
+    os.makedirs(base, exist_ok=True)
+    name = f"n{n}-{digest}"
+    path = os.path.join(base, name)
+    if os.path.isdir(path):
+        progress(f"[{n}] corpus cached: {path}")
+        return path, None
+    for old in os.listdir(base):  # corpora of this size from an older generator
+        if old.startswith(f"n{n}-") and old != name:
+            remove_tree(os.path.join(base, old))
+    tmp = path + ".tmp"
+    remove_tree(tmp)
+    progress(f"[{n}] generating corpus ...")
+    cmd = [sys.executable, gen, "--n", str(n), "--format", "tracebook", "--out", tmp]
+    start = time.perf_counter()
+    code = subprocess.call(cmd, stdout=sys.stderr)
+    elapsed = time.perf_counter() - start
+    if code != 0:
+        raise CommandFailed(f"corpus generation failed ({describe_status(code)}): {' '.join(cmd)}")
+    os.rename(tmp, path)  # only a complete corpus gets the cache name
+    progress(f"[{n}] corpus generated in {elapsed:.1f} s: {path}")
+    return path, elapsed
+
+
+def tree_stats(path):
+    """(file count, total apparent size in bytes) of the files under `path`."""
+    files = total = 0
+    for root, _, names in os.walk(path):
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except OSError:
+                continue
+            files += 1
+            total += st.st_size
+    return files, total
+
+
+# ----------------------------------------------------------------------------- one size
+def bench_size(n, args, gen, log_dir, result):
+    """Measure one corpus size, filling in `result` as it goes (partial on failure)."""
+    runs = runs_for(n, args)
+    result.update(items=n, runs=runs, complete=False)
+    corpus, gen_s = ensure_corpus(n, gen, args.work)
+    result.update(corpus=corpus, corpus_generation_s=gen_s)
+    site_dir = os.path.join(args.work, "site", f"n{n}")
+    out = os.path.join(site_dir, "out")
+    copy = out + ".copy"
+    os.makedirs(site_dir, exist_ok=True)
+
+    check_cmd = [args.bin, "check", corpus]
+    result["check"] = {"cmd": check_cmd, "samples": []}
+    measure("check", n, runs, check_cmd, log_dir, accept=lambda c: c in (0, 1),
+            samples=result["check"]["samples"])
+
+    build_cmd = [args.bin, "build", corpus, "--out", out]
+    result["build"] = {"cmd": build_cmd, "samples": []}
+    measure("build", n, runs, build_cmd, log_dir, accept=lambda c: c == 0,
+            samples=result["build"]["samples"], before=lambda: remove_tree(out))
+    if not os.path.isdir(out):
+        raise CommandFailed(f"[{n}] build exited 0 but wrote no directory {out}")
+    if os.path.isdir(os.path.join(corpus, ".tracebook")):
+        progress(f"[{n}] warning: {corpus}/.tracebook exists; builds may not have been full builds")
+
+    cp_cmd = ["cp", "-r", out, copy]
+    result["cp"] = {"cmd": cp_cmd, "samples": []}
+    measure("cp -r floor", n, runs, cp_cmd, log_dir, accept=lambda c: c == 0,
+            samples=result["cp"]["samples"], before=lambda: remove_tree(copy))
+    remove_tree(copy)
+
+    result["site_files"], result["site_bytes"] = tree_stats(out)
+    for key in ("check", "build", "cp"):
+        result[key].update(summarize(result[key]["samples"]))
+    result["build_over_floor"] = (result["build"]["median_s"] / result["cp"]["median_s"]
+                                  if result["cp"]["median_s"] > 0 else None)
+    result["complete"] = True
+
+
+# ----------------------------------------------------------------------------- report
+def results_table(results):
+    head = ["items", "check median", "check peak RSS", "build median", "build peak RSS",
+            "cp -r floor", "build / floor", "site files", "site size"]
+    rows = []
+    for r in results:
+        ratio = r["build_over_floor"]
+        rows.append([f"{r['items']:,}", fmt_time(r["check"]["median_s"]),
+                     fmt_rss(r["check"]["peak_rss_kib"], r["check"]["peak_rss_floor_kib"]), fmt_time(r["build"]["median_s"]),
+                     fmt_rss(r["build"]["peak_rss_kib"], r["build"]["peak_rss_floor_kib"]), fmt_time(r["cp"]["median_s"]),
+                     f"{ratio:.2f}x" if ratio is not None else "-",
+                     f"{r['site_files']:,}", fmt_bytes(r["site_bytes"])])
+    return markdown_table(head, rows, right=range(len(head)))
+
+
+def markdown_table(head, rows, right=()):
+    right = set(right)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    def line(cells):
+        return "| " + " | ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
+                         for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(head), sep] + [line(r) for r in rows])
+
+
+def evaluate_targets(results):
+    """[(target, measured, passed)] for the targets whose size was run."""
+    by_n = {r["items"]: r for r in results}
+    targets = []
+    for n in (10000, 100000):
+        if n in by_n:
+            r = by_n[n]
+            ratio = r["build_over_floor"]
+            targets.append((f"build <= 2x cp -r floor at {n // 1000}k",
+                            f"{ratio:.2f}x ({fmt_time(r['build']['median_s'])} vs "
+                            f"{fmt_time(r['cp']['median_s'])})",
+                            ratio is not None and ratio <= 2.0))
+    if 10000 in by_n:
+        s = by_n[10000]["check"]["median_s"]
+        targets.append(("check < 0.3 s at 10k", fmt_time(s), s < 0.3))
+    if 100000 in by_n:
+        r = by_n[100000]
+        peak = max(r["check"]["peak_rss_kib"], r["build"]["peak_rss_kib"])
+        targets.append(("peak RSS < 1 GiB at 100k (check and build)", fmt_kib(peak),
+                        peak < GIB_KIB))
+    return targets
+
+
+def targets_table(targets):
+    rows = [[name, measured, "PASS" if ok else "FAIL"] for name, measured, ok in targets]
+    return markdown_table(["target", "measured", "result"], rows)
+
+
+def print_report(results):
+    if not results:
+        print("(no size completed)\n", flush=True)
+        return []
+    runs = "/".join(str(r) for r in sorted({r["runs"] for r in results}))
+    print(f"Wall times are medians of {runs} run(s) per size; peak RSS is the maximum over "
+          "the runs (\"<= X\": at the measurement floor, this script's own RSS).")
+    codes = sorted({c for r in results for c in r["check"]["exit_codes"]})
+    print(f"`check` exit codes seen: {', '.join(map(str, codes))} "
+          "(1 = findings, expected: the corpus has unverified requirements).\n")
+    print(results_table(results))
+    print()
+    targets = evaluate_targets(results)
+    if targets:
+        print(targets_table(targets))
+    else:
+        print("(no targets apply to these sizes; they are defined at 10k and 100k items)")
+    print(flush=True)
+    return targets
+
+
+def write_json(path, machine, args, results, targets, error):
+    data = {
+        "machine": machine,
+        "args": {"sizes": args.sizes, "runs": args.runs, "bin": args.bin, "work": args.work,
+                 "shared": args.shared, "no_build": args.no_build},
+        "results": results,
+        "targets": [{"target": t, "measured": m, "pass": ok} for t, m, ok in targets],
+        "error": error,
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    progress(f"raw samples written to {path}")
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    results, error, machine = [], None, None
+    try:
+        if not args.no_build:
+            cargo_build()
+        if not (os.path.isfile(args.bin) and os.access(args.bin, os.X_OK)):
+            raise CommandFailed(f"tracebook binary not found or not executable: {args.bin}")
+        gen = generator_path(args.shared)
+        log_dir = os.path.join(args.work, "logs")
+        os.makedirs(log_dir, exist_ok=True)
+        machine = machine_info(args.bin)
+        print_machine(machine)
+        for n in args.sizes:
+            results.append({})
+            bench_size(n, args, gen, log_dir, results[-1])
+    except CommandFailed as e:
+        error = str(e)
+    except KeyboardInterrupt:
+        error = "interrupted"
+    targets = print_report([r for r in results if r.get("complete")])
+    if args.json:
+        write_json(args.json, machine, args, results, targets, error)
+    if error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Docs-as-code traceability for systems engineering: check a project, build its site.
+#[derive(Parser, Debug)]
+#[command(name = "tracebook", version, about)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Validate a project (schema, links, coverage rules) and print every problem.
+    Check {
+        /// Project root, the folder holding tracebook.yaml.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors (`--deny warnings`).
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+    },
+    /// Render the static traceability site and publish it atomically.
+    Build {
+        /// Project root, the folder holding tracebook.yaml.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Output folder [default: ROOT/public].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Theme folder with templates/ and static/ [default: the built-in theme].
+        #[arg(long)]
+        theme: Option<PathBuf>,
+        /// Refuse to publish when there are warnings (`--deny warnings`).
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+    },
+    /// Write the whole resolved model (items, links, reverse links, coverage, diagnostics).
+    Export {
+        /// Project root, the folder holding tracebook.yaml.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Export format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Create a new project with a starter schema and a few items that pass `check`.
+    Init {
+        /// Folder to create the project in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// Diagnostic output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// rustc-style, with the offending source line.
+    Human,
+    /// One JSON object per line.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::`).
+    Github,
+    /// SARIF 2.1.0, for code-scanning views.
+    Sarif,
+}
+
+/// What `--deny` turns into errors.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Deny {
+    /// Warnings fail the command.
+    Warnings,
+}
+
+/// Export formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExportFormat {
+    /// The model as one JSON document.
+    Json,
+}

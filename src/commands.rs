@@ -1,0 +1,156 @@
+//! One function per subcommand; each returns the exit code, or an error for a broken
+//! environment.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracebook_generator::{Error as GenError, Theme};
+use tracebook_model::{CONFIG_FILE, Project};
+
+use crate::cli::{Args, Command, Deny, ExportFormat, Format};
+use crate::report;
+
+/// Exit code for content errors or a failed build.
+const FAILED: u8 = 1;
+/// Exit code for usage and I/O errors.
+const USAGE: u8 = 2;
+
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Check { root, format, deny } => check(&root, format, deny),
+        Command::Build {
+            root,
+            out,
+            theme,
+            deny,
+        } => {
+            let out = out.unwrap_or_else(|| root.join("public"));
+            build(&root, &out, theme.as_deref(), deny)
+        }
+        Command::Export {
+            root,
+            format: ExportFormat::Json,
+            out,
+        } => export(&root, out.as_deref()),
+        Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+/// Template and content failures are a failed build (1); anything else is I/O or usage (2).
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    match err.downcast_ref::<GenError>() {
+        Some(GenError::Template { .. } | GenError::ContentErrors(_)) => ExitCode::from(FAILED),
+        _ => ExitCode::from(USAGE),
+    }
+}
+
+/// Loads the project at `root`; a folder without tracebook.yaml is a usage error.
+fn load(root: &Path) -> Result<Project> {
+    if !root.join(CONFIG_FILE).is_file() {
+        bail!(
+            "{} is not a tracebook project: it has no {CONFIG_FILE} (run `tracebook init` to create one)",
+            root.display()
+        );
+    }
+    tracebook_generator::load(root)
+        .with_context(|| format!("loading the project at {}", root.display()))
+}
+
+fn fails(project: &Project, deny: Option<Deny>) -> bool {
+    let counts = project.counts();
+    counts.errors > 0 || (deny == Some(Deny::Warnings) && counts.warnings > 0)
+}
+
+fn check(root: &Path, format: Format, deny: Option<Deny>) -> Result<ExitCode> {
+    let project = load(root)?;
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        Format::Human => {
+            let mut stderr = std::io::stderr().lock();
+            report::human(&mut stderr, root, &project.diagnostics)?;
+            writeln!(stderr, "{}", report::summary(&project))?;
+        }
+        Format::Json => report::json_lines(&mut stdout, &project.diagnostics)?,
+        Format::Github => report::github(&mut stdout, &project.diagnostics)?,
+        Format::Sarif => report::sarif(&mut stdout, &project.diagnostics)?,
+    }
+    Ok(if fails(&project, deny) {
+        ExitCode::from(FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> Result<ExitCode> {
+    let started = Instant::now();
+    let project = load(root)?;
+    let mut stderr = std::io::stderr().lock();
+    report::human(&mut stderr, root, &project.diagnostics)?;
+    writeln!(stderr, "{}", report::summary(&project))?;
+    if fails(&project, deny) {
+        writeln!(
+            stderr,
+            "nothing was published: fix the problems above ({} is unchanged)",
+            out.display()
+        )?;
+        return Ok(ExitCode::from(FAILED));
+    }
+    let theme = match theme {
+        Some(dir) => {
+            Theme::load(dir).with_context(|| format!("loading the theme at {}", dir.display()))?
+        }
+        None => Theme::embedded().context("loading the built-in theme")?,
+    };
+    let progress = progress_bar(project.items.len() as u64);
+    let report = tracebook_generator::build_site(&project, &theme, out, &|| progress.inc(1))
+        .with_context(|| format!("building the site into {}", out.display()))?;
+    progress.finish_and_clear();
+    writeln!(
+        stderr,
+        "built {} pages and {} assets into {} in {:.2} s",
+        report.pages,
+        report.assets,
+        out.display(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr; indicatif hides it when stderr is not a terminal.
+fn progress_bar(items: u64) -> ProgressBar {
+    let bar = ProgressBar::new(items);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} rendering {pos}/{len} pages {wide_bar} {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn export(root: &Path, out: Option<&Path>) -> Result<ExitCode> {
+    let project = load(root)?;
+    let json = serde_json::to_string_pretty(&tracebook_model::export(&project))?;
+    match out {
+        Some(path) => write_file(path, &json)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{json}")?;
+        }
+    }
+    if project.counts().errors > 0 {
+        eprintln!("{}", report::summary(&project));
+        return Ok(ExitCode::from(FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    std::fs::write(&tmp, format!("{text}\n"))
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
