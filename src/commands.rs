@@ -88,16 +88,19 @@ fn check(root: &Path, format: Format, deny: Option<Deny>) -> Result<ExitCode> {
 fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> Result<ExitCode> {
     let started = Instant::now();
     let project = load(root)?;
-    let mut stderr = std::io::stderr().lock();
-    report::human(&mut stderr, root, &project.diagnostics)?;
-    writeln!(stderr, "{}", report::summary(&project))?;
-    if fails(&project, deny) {
-        writeln!(
-            stderr,
-            "nothing was published: fix the problems above ({} is unchanged)",
-            out.display()
-        )?;
-        return Ok(ExitCode::from(FAILED));
+    {
+        // Scoped: rendering threads may log to stderr, so the lock must not outlive this block.
+        let mut stderr = std::io::stderr().lock();
+        report::human(&mut stderr, root, &project.diagnostics)?;
+        writeln!(stderr, "{}", report::summary(&project))?;
+        if fails(&project, deny) {
+            writeln!(
+                stderr,
+                "nothing was published: fix the problems above ({} is unchanged)",
+                out.display()
+            )?;
+            return Ok(ExitCode::from(FAILED));
+        }
     }
     let theme = match theme {
         Some(dir) => {
@@ -109,14 +112,13 @@ fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> R
     let report = tracebook_generator::build_site(&project, &theme, out, &|| progress.inc(1))
         .with_context(|| format!("building the site into {}", out.display()))?;
     progress.finish_and_clear();
-    writeln!(
-        stderr,
+    eprintln!(
         "built {} pages and {} assets into {} in {:.2} s",
         report.pages,
         report.assets,
         out.display(),
         started.elapsed().as_secs_f64()
-    )?;
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -86,6 +86,9 @@ fn suspect(project: &Project, edge: &Edge, span: Span) -> Diagnostic {
     Diagnostic::warning(codes::SUSPECT_LINK, span, message).with_hint(hint)
 }
 
+/// A DFS stack frame: node, its (target, link index) successors, how many were visited.
+type Frame = (usize, Vec<(usize, usize)>, usize);
+
 /// Cycles among links of one kind, each reported once at the link that closes it.
 fn cycles(project: &Project, kind: &str) -> Vec<Diagnostic> {
     const WHITE: u8 = 0;
@@ -107,7 +110,7 @@ fn cycles(project: &Project, kind: &str) -> Vec<Diagnostic> {
             continue;
         }
         // Iterative DFS: the stack holds (node, its successors, position in them).
-        let mut stack: Vec<(usize, Vec<(usize, usize)>, usize)> = vec![(start, next(start), 0)];
+        let mut stack: Vec<Frame> = vec![(start, next(start), 0)];
         colour[start] = GREY;
         while let Some((node, succ, pos)) = stack.last_mut() {
             let node = *node;

@@ -68,15 +68,13 @@ fn resolve_status(
     let Some((status, pos)) = status else {
         return default();
     };
-    if let Some(def) = kind {
-        if !def.statuses.contains(status) {
-            let hint = suggest::did_you_mean(status, def.statuses.iter().map(String::as_str))
-                .unwrap_or_else(|| {
-                    format!("statuses of {}: {}", def.name, def.statuses.join(", "))
-                });
-            let message = format!("unknown status `{status}` for kind {}", def.name);
-            r.push(Diagnostic::error(codes::UNKNOWN_STATUS, r.span(*pos), message).with_hint(hint));
-        }
+    if let Some(def) = kind
+        && !def.statuses.contains(status)
+    {
+        let hint = suggest::did_you_mean(status, def.statuses.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("statuses of {}: {}", def.name, def.statuses.join(", ")));
+        let message = format!("unknown status `{status}` for kind {}", def.name);
+        r.push(Diagnostic::error(codes::UNKNOWN_STATUS, r.span(*pos), message).with_hint(hint));
     }
     status.clone()
 }

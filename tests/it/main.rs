@@ -1,0 +1,10 @@
+//! End-to-end tests of the `tracebook` binary on fixture projects and on content/ (one test
+//! binary, one module per feature: see tests/README.md).
+
+mod check_cli;
+mod common;
+mod diagnostics;
+mod export;
+mod init;
+mod publish;
+mod site;
