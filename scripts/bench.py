@@ -3,6 +3,7 @@
 
     python3 scripts/bench.py [--sizes 1000,10000,100000] [--runs N] [--bin PATH]
                              [--work DIR] [--shared PATH] [--no-build] [--json FILE]
+                             [--fresh-dirs]
 
     python3 scripts/bench.py --sizes 200 --runs 1          # quick smoke run
 
@@ -12,7 +13,8 @@ What is measured, for each corpus size N (number of items):
   Exit code 0 or 1 are both accepted, because the generated corpus deliberately has
   unverified requirements (coverage findings); exit code 2 or a signal is a failure.
 * `tracebook build DIR --out OUT`: the median wall time and the peak RSS. The output
-  directory is removed before every run, so every run is a full build. Must exit 0.
+  directory is removed before every run (or, with `--fresh-dirs`, every run gets a new
+  one), so every run is a full build. Must exit 0.
 * The file-system floor: `cp -r OUT OUT.copy` of the site just built (the copy is
   removed before every run), in the same session, right after the builds. Writing N
   small files into N folders is the least work any static site generator has to do,
@@ -33,7 +35,19 @@ How:
   benchmark machine has few cores and is shared, so single runs are noisy and the
   median is the most robust summary of a handful of samples. Peak RSS is the
   maximum over the runs (memory is a limit, not an average). Every raw sample is
-  written out with `--json FILE`.
+  written out with `--json FILE`, with the user and system CPU time of each run
+  (also shown in the progress lines), which tell tool work from file-system work.
+* Before every run, untimed, the previous output is removed and `os.sync()` flushes
+  dirty pages, so a run does not pay for the write-back of the one before it.
+* On this machine's file system (ext4 mounted with `discard`), creating a large tree
+  right after deleting one is often several times slower, almost all of it kernel
+  time: a `cp -r` of the 10k site took 7-8 s right after an `rm -rf` of a similar
+  tree and 0.8-2 s when nothing had been deleted, however long one waited in between.
+  Removing OUT before every run puts every build and every copy in the slow case; both
+  pay it, so "build / floor" stays meaningful, but the absolute times are high and
+  noisy. `--fresh-dirs` writes every run into a new folder instead (still a full build
+  into a folder that does not exist yet) and deletes them all after the size, which
+  avoids most of that cost.
 * There is no separate warm-up run: `check` runs first and reads the whole corpus,
   which warms the page cache for `build`; the median absorbs a cold first sample.
 * Corpora come from the shared generator (`<shared>/corpus/gen_corpus.py`, `<shared>`
@@ -56,7 +70,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import signal
 import statistics
 import subprocess
@@ -94,6 +107,10 @@ def parse_args(argv):
     ap.add_argument("--no-build", action="store_true",
                     help="do not run cargo build --release first")
     ap.add_argument("--json", metavar="FILE", help="write every raw sample to FILE")
+    ap.add_argument("--fresh-dirs", action="store_true",
+                    help="build and copy into a new folder per run instead of removing the "
+                         "previous one before each run (avoids the cost of creating files "
+                         "right after deleting a large tree; see above)")
     args = ap.parse_args(argv)
     try:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -126,11 +143,12 @@ def progress(msg):
 
 
 def remove_tree(path):
+    """`rm -rf path`, in a child process: shutil.rmtree of a 100k-folder site would grow
+    this script's own peak RSS, which is the floor of every later RSS reading."""
     if os.path.lexists(path):
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        else:
-            os.remove(path)
+        code = subprocess.call(["rm", "-rf", "--", path])
+        if code != 0:
+            raise CommandFailed(f"rm -rf {path} failed ({describe_status(code)})")
 
 
 def tail(path, lines=TAIL_LINES):
@@ -173,6 +191,10 @@ def fmt_rss(kib, floor_kib=None):
     if kib is not None and floor_kib is not None and kib <= floor_kib:
         return "<= " + fmt_kib(kib)
     return fmt_kib(kib)
+
+
+def fmt_ratio(x):
+    return "-" if x is None else f"{x:.2f}x"
 
 
 def fmt_bytes(b):
@@ -252,8 +274,8 @@ def cargo_build():
 
 def run_measured(cmd, log_prefix):
     """Run `cmd` once with output to log files.
-    Returns (wall seconds, peak RSS KiB, exit code, RSS floor KiB): see the module docstring
-    for why the child's reading cannot go below this process's own peak RSS."""
+    Returns (wall seconds, rusage, exit code, RSS floor KiB): see the module docstring for
+    why the child's ru_maxrss cannot go below this process's own peak RSS."""
     with open(log_prefix + ".stdout", "wb") as out, open(log_prefix + ".stderr", "wb") as err:
         floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
@@ -262,7 +284,7 @@ def run_measured(cmd, log_prefix):
         wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code  # reaped by wait4; keep Popen from waiting again
-    return wall, usage.ru_maxrss, code, floor
+    return wall, usage, code, floor
 
 
 def fail_with_logs(what, cmd, code, log_prefix):
@@ -274,19 +296,23 @@ def fail_with_logs(what, cmd, code, log_prefix):
     raise CommandFailed("\n".join(parts))
 
 
-def measure(label, n, runs, cmd, log_dir, accept, samples, before=None):
-    """Run `cmd` `runs` times, appending one sample per run to `samples` (so a failure
-    keeps the samples taken so far); `accept(code)` says whether an exit code is fine.
-    `before()` runs untimed before each run (e.g. to remove the output directory)."""
+def measure(label, n, runs, cmd_for, log_dir, accept, samples, before=None):
+    """Run `cmd_for(i)` for i = 1..runs, appending one sample per run to `samples` (so a
+    failure keeps the samples taken so far); `accept(code)` says whether an exit code is
+    fine. `before(i)` runs untimed before each run (e.g. to remove the output directory)."""
     for i in range(1, runs + 1):
+        cmd = cmd_for(i)
         if before:
-            before()
+            before(i)
+        os.sync()  # untimed: leave no dirty pages from the previous run to flush in this one
         progress(f"[{n}] {label} run {i}/{runs} ...")
         log_prefix = os.path.join(log_dir, f"{n}-{label.replace(' ', '_')}-{i}")
-        wall, rss, code, floor = run_measured(cmd, log_prefix)
-        progress(f"[{n}] {label} run {i}/{runs}: {fmt_time(wall)}, "
-                 f"{fmt_rss(rss, floor)}, exit {code}")
-        samples.append({"run": i, "wall_s": wall, "maxrss_kib": rss, "exit": code,
+        wall, usage, code, floor = run_measured(cmd, log_prefix)
+        rss = usage.ru_maxrss
+        progress(f"[{n}] {label} run {i}/{runs}: {fmt_time(wall)} (user {usage.ru_utime:.2f} s, "
+                 f"sys {usage.ru_stime:.2f} s), {fmt_rss(rss, floor)}, exit {code}")
+        samples.append({"run": i, "wall_s": wall, "user_s": usage.ru_utime,
+                        "sys_s": usage.ru_stime, "maxrss_kib": rss, "exit": code,
                         "rss_floor_kib": floor})
         if not accept(code):
             fail_with_logs(f"[{n}] {label}", cmd, code, log_prefix)
@@ -345,16 +371,16 @@ def ensure_corpus(n, gen, work):
 
 
 def tree_stats(path):
-    """(file count, total apparent size in bytes) of the files under `path`."""
+    """(file count, total apparent size in bytes) of the files under `path`.
+    Streams `find` output rather than walking in Python, to keep this script small."""
     files = total = 0
-    for root, _, names in os.walk(path):
-        for name in names:
-            try:
-                st = os.lstat(os.path.join(root, name))
-            except OSError:
-                continue
+    cmd = ["find", path, "-type", "f", "-printf", "%s\n"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE) as proc:
+        for line in proc.stdout:
             files += 1
-            total += st.st_size
+            total += int(line)
+    if proc.returncode != 0:
+        raise CommandFailed(f"{' '.join(cmd)} failed ({describe_status(proc.returncode)})")
     return files, total
 
 
@@ -366,31 +392,46 @@ def bench_size(n, args, gen, log_dir, result):
     corpus, gen_s = ensure_corpus(n, gen, args.work)
     result.update(corpus=corpus, corpus_generation_s=gen_s)
     site_dir = os.path.join(args.work, "site", f"n{n}")
-    out = os.path.join(site_dir, "out")
-    copy = out + ".copy"
+    if args.fresh_dirs:
+        remove_tree(site_dir)  # leftovers of an earlier invocation
     os.makedirs(site_dir, exist_ok=True)
+    # Default: one OUT and one OUT.copy, removed before every run. --fresh-dirs: a new
+    # pair of folders per run, all removed after this size (see the module docstring).
+    def out_for(i):
+        return os.path.join(site_dir, f"out.run{i}" if args.fresh_dirs else "out")
 
-    check_cmd = [args.bin, "check", corpus]
-    result["check"] = {"cmd": check_cmd, "samples": []}
+    def copy_for(i):
+        return out_for(i) + ".copy"
+    out = out_for(runs)  # the output of the last build: source of the copies, measured
+
+    def check_cmd(i):
+        return [args.bin, "check", corpus]
+    result["check"] = {"cmd": check_cmd(1), "samples": []}
     measure("check", n, runs, check_cmd, log_dir, accept=lambda c: c in (0, 1),
             samples=result["check"]["samples"])
 
-    build_cmd = [args.bin, "build", corpus, "--out", out]
-    result["build"] = {"cmd": build_cmd, "samples": []}
+    def build_cmd(i):
+        return [args.bin, "build", corpus, "--out", out_for(i)]
+    result["build"] = {"cmd": build_cmd(1), "samples": []}
     measure("build", n, runs, build_cmd, log_dir, accept=lambda c: c == 0,
-            samples=result["build"]["samples"], before=lambda: remove_tree(out))
+            samples=result["build"]["samples"], before=lambda i: remove_tree(out_for(i)))
     if not os.path.isdir(out):
         raise CommandFailed(f"[{n}] build exited 0 but wrote no directory {out}")
     if os.path.isdir(os.path.join(corpus, ".tracebook")):
         progress(f"[{n}] warning: {corpus}/.tracebook exists; builds may not have been full builds")
 
-    cp_cmd = ["cp", "-r", out, copy]
-    result["cp"] = {"cmd": cp_cmd, "samples": []}
+    def cp_cmd(i):
+        return ["cp", "-r", out, copy_for(i)]
+    result["cp"] = {"cmd": cp_cmd(1), "samples": []}
     measure("cp -r floor", n, runs, cp_cmd, log_dir, accept=lambda c: c == 0,
-            samples=result["cp"]["samples"], before=lambda: remove_tree(copy))
-    remove_tree(copy)
+            samples=result["cp"]["samples"], before=lambda i: remove_tree(copy_for(i)))
 
     result["site_files"], result["site_bytes"] = tree_stats(out)
+    if args.fresh_dirs:
+        progress(f"[{n}] removing the {2 * runs} output folders ...")
+        remove_tree(site_dir)
+    else:
+        remove_tree(copy_for(runs))
     for key in ("check", "build", "cp"):
         result[key].update(summarize(result[key]["samples"]))
     result["build_over_floor"] = (result["build"]["median_s"] / result["cp"]["median_s"]
@@ -404,18 +445,23 @@ def results_table(results):
             "cp -r floor", "build / floor", "site files", "site size"]
     rows = []
     for r in results:
-        ratio = r["build_over_floor"]
-        rows.append([f"{r['items']:,}", fmt_time(r["check"]["median_s"]),
-                     fmt_rss(r["check"]["peak_rss_kib"], r["check"]["peak_rss_floor_kib"]), fmt_time(r["build"]["median_s"]),
-                     fmt_rss(r["build"]["peak_rss_kib"], r["build"]["peak_rss_floor_kib"]), fmt_time(r["cp"]["median_s"]),
-                     f"{ratio:.2f}x" if ratio is not None else "-",
-                     f"{r['site_files']:,}", fmt_bytes(r["site_bytes"])])
+        check, build, cp = r["check"], r["build"], r["cp"]
+        rows.append([f"{r['items']:,}",
+                     fmt_time(check["median_s"]),
+                     fmt_rss(check["peak_rss_kib"], check["peak_rss_floor_kib"]),
+                     fmt_time(build["median_s"]),
+                     fmt_rss(build["peak_rss_kib"], build["peak_rss_floor_kib"]),
+                     fmt_time(cp["median_s"]),
+                     fmt_ratio(r["build_over_floor"]),
+                     f"{r['site_files']:,}",
+                     fmt_bytes(r["site_bytes"])])
     return markdown_table(head, rows, right=range(len(head)))
 
 
 def markdown_table(head, rows, right=()):
     right = set(right)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+
     def line(cells):
         return "| " + " | ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
                                  for i, (c, w) in enumerate(zip(cells, widths))) + " |"
@@ -433,7 +479,7 @@ def evaluate_targets(results):
             r = by_n[n]
             ratio = r["build_over_floor"]
             targets.append((f"build <= 2x cp -r floor at {n // 1000}k",
-                            f"{ratio:.2f}x ({fmt_time(r['build']['median_s'])} vs "
+                            f"{fmt_ratio(ratio)} ({fmt_time(r['build']['median_s'])} vs "
                             f"{fmt_time(r['cp']['median_s'])})",
                             ratio is not None and ratio <= 2.0))
     if 10000 in by_n:
@@ -452,7 +498,7 @@ def targets_table(targets):
     return markdown_table(["target", "measured", "result"], rows)
 
 
-def print_report(results):
+def print_report(results, fresh_dirs):
     if not results:
         print("(no size completed)\n", flush=True)
         return []
@@ -460,8 +506,12 @@ def print_report(results):
     print(f"Wall times are medians of {runs} run(s) per size; peak RSS is the maximum over "
           "the runs (\"<= X\": at the measurement floor, this script's own RSS).")
     codes = sorted({c for r in results for c in r["check"]["exit_codes"]})
-    print(f"`check` exit codes seen: {', '.join(map(str, codes))} "
-          "(1 = findings, expected: the corpus has unverified requirements).\n")
+    print(f"`check` exit codes seen: {', '.join(map(str, codes))} (0 and 1 are both accepted: "
+          "the corpus has deliberate coverage gaps).")
+    if fresh_dirs:
+        print("Each build and copy wrote into a new folder (--fresh-dirs).\n")
+    else:
+        print("OUT and OUT.copy were removed before every run (see --fresh-dirs).\n")
     print(results_table(results))
     print()
     targets = evaluate_targets(results)
@@ -477,7 +527,8 @@ def write_json(path, machine, args, results, targets, error):
     data = {
         "machine": machine,
         "args": {"sizes": args.sizes, "runs": args.runs, "bin": args.bin, "work": args.work,
-                 "shared": args.shared, "no_build": args.no_build},
+                 "shared": args.shared, "no_build": args.no_build,
+                 "fresh_dirs": args.fresh_dirs},
         "results": results,
         "targets": [{"target": t, "measured": m, "pass": ok} for t, m, ok in targets],
         "error": error,
@@ -509,7 +560,7 @@ def main(argv=None):
         error = str(e)
     except KeyboardInterrupt:
         error = "interrupted"
-    targets = print_report([r for r in results if r.get("complete")])
+    targets = print_report([r for r in results if r.get("complete")], args.fresh_dirs)
     if args.json:
         write_json(args.json, machine, args, results, targets, error)
     if error:
