@@ -78,11 +78,19 @@ fn check(root: &Path, format: Format, deny: Option<Deny>) -> Result<ExitCode> {
         Format::Github => report::github(&mut stdout, &project.diagnostics)?,
         Format::Sarif => report::sarif(&mut stdout, &project.diagnostics)?,
     }
-    Ok(if fails(&project, deny) {
+    let code = if fails(&project, deny) {
         ExitCode::from(FAILED)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    exit_without_freeing(project);
+    Ok(code)
+}
+
+/// The process is about to exit: let the OS reclaim the project's memory at once instead of
+/// freeing 100k items one allocation at a time (measurable in `check`).
+fn exit_without_freeing(project: Project) {
+    std::mem::forget(project);
 }
 
 fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> Result<ExitCode> {
@@ -119,6 +127,7 @@ fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> R
         out.display(),
         started.elapsed().as_secs_f64()
     );
+    exit_without_freeing(project);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -118,9 +118,8 @@ fn check_field(
 fn check_value(r: &mut Reader<'_>, def: &FieldDef, node: &Node) {
     let ok = match (def.ty, &node.value) {
         (FieldType::String | FieldType::Text, v) => v.scalar_text().is_some(),
-        (FieldType::Int, Value::Int(_)) | (FieldType::Float, Value::Int(_) | Value::Float(_)) => {
-            true
-        }
+        (FieldType::Int, Value::Int(..))
+        | (FieldType::Float, Value::Int(..) | Value::Float(..)) => true,
         (FieldType::Bool, Value::Bool(_)) => true,
         (FieldType::Date, Value::Str(s)) => is_date(s),
         (FieldType::List, Value::Seq(items)) => {
