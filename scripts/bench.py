@@ -3,7 +3,7 @@
 
     python3 scripts/bench.py [--sizes 1000,10000,100000] [--runs N] [--bin PATH]
                              [--work DIR] [--shared PATH] [--no-build] [--json FILE]
-                             [--fresh-dirs]
+                             [--fresh-dirs] [--no-search]
 
     python3 scripts/bench.py --sizes 200 --runs 1          # quick smoke run
 
@@ -20,6 +20,16 @@ What is measured, for each corpus size N (number of items):
   small files into N folders is the least work any static site generator has to do,
   so "build / floor" says how much the generator costs on top of the file system,
   on this machine, today. The file count and total size of OUT are reported as well.
+  `build` includes updating the server-side search index: `<DIR>/.tracebook` is
+  removed before every build run, so every build indexes every item too.
+* The server-side search index (tantivy), unless `--no-search`: `tracebook search
+  --reindex --bench-queries FILE "" DIR` deletes the index, indexes every item and then
+  runs a fixed mix of 50 queries (SEARCH_QUERIES plus five ids of the corpus) inside
+  that one process: one untimed pass, then 5 timed passes of the whole mix (so query
+  latency excludes process start and project load). Reported: the median index build
+  time (the sync, as the command measures it), the index size on disk, and the p50,
+  p99 and maximum of the 250 query latencies of the last run. Each query returns 20
+  hits (the API's default) with snippets, and facet counts, as the API does.
 
 How:
 
@@ -59,7 +69,8 @@ Unless `--no-build` is given, `cargo build --release --locked -p tracebook` runs
 
 The report is a Markdown table followed by the targets (PASS/FAIL, only for the sizes
 that were run): build <= 2x the cp -r floor at 10k and 100k items, check < 0.3 s at
-10k items, peak RSS < 1 GiB at 100k items. The script exits 0 when every command ran,
+10k items, peak RSS < 1 GiB at 100k items, search query p99 < 10 ms at 100k
+items. The script exits 0 when every command ran,
 whether or not the targets are met (it is a report), and 1 when a command failed.
 """
 
@@ -111,6 +122,8 @@ def parse_args(argv):
                     help="build and copy into a new folder per run instead of removing the "
                          "previous one before each run (avoids the cost of creating files "
                          "right after deleting a large tree; see above)")
+    ap.add_argument("--no-search", action="store_true",
+                    help="skip the server-side search index benchmark")
     args = ap.parse_args(argv)
     try:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -413,12 +426,13 @@ def bench_size(n, args, gen, log_dir, result):
     def build_cmd(i):
         return [args.bin, "build", corpus, "--out", out_for(i)]
     result["build"] = {"cmd": build_cmd(1), "samples": []}
+    def before_build(i):  # a full build: no site and no search index to update
+        remove_tree(out_for(i))
+        remove_tree(os.path.join(corpus, ".tracebook"))
     measure("build", n, runs, build_cmd, log_dir, accept=lambda c: c == 0,
-            samples=result["build"]["samples"], before=lambda i: remove_tree(out_for(i)))
+            samples=result["build"]["samples"], before=before_build)
     if not os.path.isdir(out):
         raise CommandFailed(f"[{n}] build exited 0 but wrote no directory {out}")
-    if os.path.isdir(os.path.join(corpus, ".tracebook")):
-        progress(f"[{n}] warning: {corpus}/.tracebook exists; builds may not have been full builds")
 
     def cp_cmd(i):
         return ["cp", "-r", out, copy_for(i)]
@@ -434,9 +448,103 @@ def bench_size(n, args, gen, log_dir, result):
         remove_tree(copy_for(runs))
     for key in ("check", "build", "cp"):
         result[key].update(summarize(result[key]["samples"]))
+    if not args.no_search:
+        bench_search(n, runs, args, corpus, log_dir, result)
     result["build_over_floor"] = (result["build"]["median_s"] / result["cp"]["median_s"]
                                   if result["cp"]["median_s"] > 0 else None)
     result["complete"] = True
+
+
+# ----------------------------------------------------------------------------- search
+# A fixed mix over the corpus generator's vocabulary: words, phrases, prefixes, filters,
+# typos (the fuzzy fallback), exclusions, frequent words and words that match nothing.
+# search_queries() adds five ids of the corpus (its id width depends on N).
+SEARCH_QUERIES = [
+    "occlusion", "alarm", "battery", "bolus", "watchdog", "bootloader", "pharmacist",
+    "calibrate", "keypad", "firmware",
+    '"downstream occlusion"', '"power loss"', '"motor stall"', '"alarm manager"',
+    '"air bubble"', '"single fault condition"', '"dose limit violation"', '"door open event"',
+    "occlusion alarm", "pump controller bolus", "sensor fault startup",
+    "flow rate deviation display", "nurse acknowledge alarm",
+    "occlu*", "calib*", "batt*", "time*", "pres*",
+    "kind:requirement occlusion", "kind:verification motor", "status:approved alarm",
+    "kind:need nurse", "status:draft kind:requirement bolus", 'kind:requirement "power loss"',
+    "ocllusion", "baterry", "watchdgo", "calibrtion", "pharmacits",
+    "occlusion -downstream", "alarm -kind:verification",
+    "shall", "the", '"shall not"', "zebra",
+]
+
+
+def search_queries(corpus, path):
+    """Write the query mix for this corpus to `path`: SEARCH_QUERIES and five ids."""
+    ids = []
+    for folder in ("system", "verification", "needs"):
+        names = sorted(os.listdir(os.path.join(corpus, "content", folder)))
+        ids.append(names[len(names) // 2][:-len(".md")])
+    queries = SEARCH_QUERIES + ids + [ids[0].lower(), f"{ids[1]} shall"]
+    with open(path, "w") as f:
+        f.write("\n".join(queries) + "\n")
+    return len(queries)
+
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
+    return ordered[int(rank) - 1]
+
+
+def fmt_us(us):
+    return "-" if us is None else (f"{us:.0f} us" if us < 1000 else f"{us / 1000:.2f} ms")
+
+
+def bench_search(n, runs, args, corpus, log_dir, result):
+    """Index build time and size, and in-process query latency (see the module docstring)."""
+    queries = os.path.join(args.work, f"search-queries-n{n}.txt")
+    count = search_queries(corpus, queries)
+
+    def search_cmd(i):
+        return [args.bin, "search", "--reindex", "--limit", "20", "--bench-queries", queries, "",
+                corpus]
+    result["search"] = {"cmd": search_cmd(1), "samples": [], "queries": count}
+    measure("search", n, runs, search_cmd, log_dir, accept=lambda c: c == 0,
+            samples=result["search"]["samples"])
+    reports = []
+    for i in range(1, runs + 1):
+        with open(os.path.join(log_dir, f"{n}-search-{i}.stdout")) as f:
+            reports.append(json.loads(f.read()))
+    last = reports[-1]
+    latencies = [us for q in last["queries"] for us in q["us"]]
+    slowest = max(last["queries"], key=lambda q: max(q["us"]))
+    result["search"].update(summarize(result["search"]["samples"]))
+    result["search"].update(
+        index_build_ms=statistics.median(r["sync_ms"] for r in reports),
+        index_bytes=last["index_bytes"],
+        query_p50_us=percentile(latencies, 50),
+        query_p99_us=percentile(latencies, 99),
+        query_max_us=max(latencies),
+        slowest_query=slowest["query"],
+        per_query=[{"query": q["query"], "median_us": statistics.median(q["us"]),
+                    "total": q["total"], "fuzzy": q["fuzzy"]} for q in last["queries"]])
+    progress(f"[{n}] search: index {result['search']['index_build_ms']:.0f} ms, "
+             f"{fmt_bytes(last['index_bytes'])}; query p50 {fmt_us(result['search']['query_p50_us'])}"
+             f", p99 {fmt_us(result['search']['query_p99_us'])}")
+
+
+def search_table(results):
+    head = ["items", "index build", "index size", "search cmd peak RSS", "query p50",
+            "query p99", "query max", "slowest query"]
+    rows = []
+    for r in results:
+        if "search" not in r:
+            continue
+        s = r["search"]
+        rows.append([f"{r['items']:,}", fmt_time(s["index_build_ms"] / 1000),
+                     fmt_bytes(s["index_bytes"]),
+                     fmt_rss(s["peak_rss_kib"], s["peak_rss_floor_kib"]),
+                     fmt_us(s["query_p50_us"]), fmt_us(s["query_p99_us"]),
+                     fmt_us(s["query_max_us"]), s["slowest_query"]])
+    return markdown_table(head, rows, right=range(len(head) - 1))
 
 
 # ----------------------------------------------------------------------------- report
@@ -490,6 +598,9 @@ def evaluate_targets(results):
         peak = max(r["check"]["peak_rss_kib"], r["build"]["peak_rss_kib"])
         targets.append(("peak RSS < 1 GiB at 100k (check and build)", fmt_kib(peak),
                         peak < GIB_KIB))
+        if "search" in r:
+            p99 = r["search"]["query_p99_us"]
+            targets.append(("search query p99 < 10 ms at 100k", fmt_us(p99), p99 < 10000))
     return targets
 
 
@@ -514,6 +625,9 @@ def print_report(results, fresh_dirs):
         print("OUT and OUT.copy were removed before every run (see --fresh-dirs).\n")
     print(results_table(results))
     print()
+    if any("search" in r for r in results):
+        print(search_table(results))
+        print()
     targets = evaluate_targets(results)
     if targets:
         print(targets_table(targets))
@@ -528,7 +642,7 @@ def write_json(path, machine, args, results, targets, error):
         "machine": machine,
         "args": {"sizes": args.sizes, "runs": args.runs, "bin": args.bin, "work": args.work,
                  "shared": args.shared, "no_build": args.no_build,
-                 "fresh_dirs": args.fresh_dirs},
+                 "fresh_dirs": args.fresh_dirs, "no_search": args.no_search},
         "results": results,
         "targets": [{"target": t, "measured": m, "pass": ok} for t, m, ok in targets],
         "error": error,

@@ -53,6 +53,50 @@ pub(crate) enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Serve the built site (building it first if missing) and the API until SIGTERM.
+    Serve {
+        /// Project root, the folder holding tracebook.yaml.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Site folder to serve [default: ROOT/public].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, env = "TRACEBOOK_BIND", default_value = "127.0.0.1")]
+        bind: String,
+        /// Port to listen on (0: any free port, printed at start-up).
+        #[arg(long, env = "TRACEBOOK_PORT", default_value_t = 8080)]
+        port: u16,
+    },
+    /// Search the items: ranked hits with snippets, and counts per kind and status.
+    ///
+    /// All words must match; "a phrase"; prefix*; kind:K status:S tag:T id:ID filters; -word
+    /// excludes. When nothing matches exactly, near matches (typos) are shown and marked.
+    Search {
+        /// The query, e.g. `"occlusion alarm" kind:requirement`.
+        query: String,
+        /// Project root, the folder holding tracebook.yaml.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Only items of this kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only items with this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Show at most this many hits.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SearchFormat::Human)]
+        format: SearchFormat,
+        /// Benchmarks: delete the index first, so every item is indexed again.
+        #[arg(long, hide = true)]
+        reindex: bool,
+        /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
+        #[arg(long, hide = true, value_name = "FILE")]
+        bench_queries: Option<PathBuf>,
+    },
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
@@ -85,5 +129,14 @@ pub(crate) enum Deny {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ExportFormat {
     /// The model as one JSON document.
+    Json,
+}
+
+/// Search output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SearchFormat {
+    /// Ranked hits with marked snippets, then counts per kind and status.
+    Human,
+    /// The results as one JSON document.
     Json,
 }

@@ -36,6 +36,39 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             format: ExportFormat::Json,
             out,
         } => export(&root, out.as_deref()),
+        Command::Serve {
+            root,
+            out,
+            bind,
+            port,
+        } => {
+            let out = out.unwrap_or_else(|| root.join("public"));
+            crate::serve_cmd::serve(crate::serve_cmd::ServeOptions {
+                root,
+                out,
+                bind,
+                port,
+            })
+        }
+        Command::Search {
+            query,
+            root,
+            kind,
+            status,
+            limit,
+            format,
+            reindex,
+            bench_queries,
+        } => crate::search_cmd::search(crate::search_cmd::SearchOptions {
+            root,
+            query,
+            kind,
+            status,
+            limit,
+            format,
+            reindex,
+            bench_queries,
+        }),
         Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
     }
 }
@@ -49,7 +82,7 @@ pub(crate) fn exit_code_for(err: &anyhow::Error) -> ExitCode {
 }
 
 /// Loads the project at `root`; a folder without tracebook.yaml is a usage error.
-fn load(root: &Path) -> Result<Project> {
+pub(crate) fn load(root: &Path) -> Result<Project> {
     if !root.join(CONFIG_FILE).is_file() {
         bail!(
             "{} is not a tracebook project: it has no {CONFIG_FILE} (run `tracebook init` to create one)",
@@ -93,7 +126,12 @@ fn exit_without_freeing(project: Project) {
     std::mem::forget(project);
 }
 
-fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> Result<ExitCode> {
+pub(crate) fn build(
+    root: &Path,
+    out: &Path,
+    theme: Option<&Path>,
+    deny: Option<Deny>,
+) -> Result<ExitCode> {
     let started = Instant::now();
     let project = load(root)?;
     {
@@ -120,6 +158,7 @@ fn build(root: &Path, out: &Path, theme: Option<&Path>, deny: Option<Deny>) -> R
     let report = tracebook_generator::build_site(&project, &theme, out, &|| progress.inc(1))
         .with_context(|| format!("building the site into {}", out.display()))?;
     progress.finish_and_clear();
+    crate::search_cmd::update_after_build(root, &project);
     eprintln!(
         "built {} pages and {} assets into {} in {:.2} s",
         report.pages,

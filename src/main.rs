@@ -5,6 +5,8 @@ mod cli;
 mod commands;
 mod init;
 mod report;
+mod search_cmd;
+mod serve_cmd;
 
 use std::process::ExitCode;
 

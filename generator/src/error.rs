@@ -28,6 +28,17 @@ pub enum Error {
     /// The project has errors, so nothing is rendered or published.
     #[error("the project has {0} error(s); nothing was published")]
     ContentErrors(usize),
+    /// The server-side search index could not be opened, read or written.
+    #[error("{action} the search index in {}", path.display())]
+    Search {
+        /// What we were doing ("updating", "searching").
+        action: &'static str,
+        /// The index folder.
+        path: PathBuf,
+        /// tantivy's error.
+        #[source]
+        source: tantivy::TantivyError,
+    },
 }
 
 /// Result with [`Error`].
@@ -43,6 +54,19 @@ impl Error {
         move |source| Error::Io {
             action,
             path,
+            source,
+        }
+    }
+
+    /// A search-index error about the index in `path`.
+    pub(crate) fn search(
+        action: &'static str,
+        path: &std::path::Path,
+        source: tantivy::TantivyError,
+    ) -> Error {
+        Error::Search {
+            action,
+            path: path.to_path_buf(),
             source,
         }
     }

@@ -12,6 +12,8 @@ mod load;
 mod markdown;
 mod publish;
 mod render;
+mod server_search;
+mod static_search;
 mod theme;
 
 pub use error::{Error, Result};
@@ -19,4 +21,10 @@ pub use load::load;
 pub use markdown::render_markdown;
 pub use publish::publish;
 pub use render::{BuildReport, build_site, render_site};
+pub use server_search::{
+    DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT, Facets, Highlight, Hit, MAX_LIMIT as SEARCH_MAX_LIMIT,
+    SearchIndex, SearchQuery, SearchResults, Snippet, SyncReport, index_dir as search_index_dir,
+    search, sync as sync_search_index,
+};
+pub use static_search::{StaticSearchOptions, StaticSearchReport, write_static_search};
 pub use theme::Theme;

@@ -1,9 +1,9 @@
-//! Rendering the whole site into a folder: pages in parallel (rayon), then assets and the jump
-//! index. [`build_site`] wraps it in the atomic publish step.
+//! Rendering the whole site into a folder: pages in parallel (rayon), then assets, the jump
+//! index and the static search index. [`build_site`] wraps it in the atomic publish step.
 
 mod context;
 mod pages;
-mod paths;
+pub(crate) mod paths;
 mod problems;
 mod tree;
 
@@ -15,6 +15,7 @@ use tracebook_model::Project;
 
 use crate::error::{Error, Result};
 use crate::publish::publish;
+use crate::static_search::{StaticSearchOptions, write_static_search};
 use crate::theme::Theme;
 use context::{KindCtx, LinkKindCtx, PageCtx, Totals};
 use paths::{item_href, kind_href, matrix_href, root_of};
@@ -135,8 +136,21 @@ pub fn render_site(
     ctx.insert("rules", &pages::rules(project));
     renderer.write("coverage.html", "coverage/index.html", &ctx)?;
     pages += 1;
+    // Optional, so a theme written before the search page still builds (without it).
+    if theme.tera.contains_template("search.html") {
+        let mut ctx = renderer.page("Search", "search/index.html");
+        let search = serde_json::json!({
+            "scripts": ["assets/search-engine.js", "assets/search.js"],
+            "manifest": "assets/search/manifest.js",
+            "items": project.items.len(),
+        });
+        ctx.insert("search", &search);
+        renderer.write("search.html", "search/index.html", &ctx)?;
+        pages += 1;
+    }
 
-    let assets = write_assets(project, theme, dir)?;
+    let mut assets = write_assets(project, theme, dir)?;
+    assets += write_static_search(project, dir, &StaticSearchOptions::default())?.files;
     Ok(BuildReport { pages, assets })
 }
 

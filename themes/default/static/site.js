@@ -144,6 +144,13 @@
       if (entry && entry[3]) window.location.href = root + entry[3];
     }
 
+    // The last option (index found.length) opens the full-text search page.
+    function choose(i) {
+      if (i >= 0 && i < found.length) { go(found[i]); return; }
+      const q = input.value.trim();
+      if (q) window.location.href = root + 'search/index.html?q=' + encodeURIComponent(q);
+    }
+
     function render() {
       list.textContent = '';
       found.forEach(function (e, i) {
@@ -164,14 +171,24 @@
       if (!found.length) {
         const li = document.createElement('li');
         li.className = 'jump-none';
-        li.textContent = 'No matching items';
+        li.textContent = 'No matching id or title';
         list.appendChild(li);
       }
+      const all = document.createElement('li');
+      all.id = 'jump-opt-' + found.length;
+      all.className = 'jump-search';
+      all.setAttribute('role', 'option');
+      all.setAttribute('aria-selected', active === found.length ? 'true' : 'false');
+      all.textContent = 'Search all text for “' + input.value.trim() + '”';
+      all.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
+      all.addEventListener('click', function () { choose(found.length); });
+      list.appendChild(all);
       list.hidden = false;
       input.setAttribute('aria-expanded', 'true');
       if (active >= 0) {
         input.setAttribute('aria-activedescendant', 'jump-opt-' + active);
-        list.children[active].scrollIntoView({ block: 'nearest' });
+        const option = document.getElementById('jump-opt-' + active);
+        if (option) option.scrollIntoView({ block: 'nearest' });
       } else {
         input.removeAttribute('aria-activedescendant');
       }
@@ -181,7 +198,7 @@
       const q = input.value.trim().toLowerCase();
       if (!q || !index) { found = []; close(); return; }
       found = search(q);
-      active = found.length ? 0 : -1;
+      active = 0; // the first match, or the search option when nothing matches
       render();
     }
 
@@ -190,20 +207,22 @@
     input.addEventListener('blur', close);
     input.addEventListener('keydown', function (ev) {
       if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-        if (!found.length) return;
+        if (list.hidden) return;
         ev.preventDefault();
         const step = ev.key === 'ArrowDown' ? 1 : -1;
-        active = (active + step + found.length) % found.length;
+        const options = found.length + 1;
+        active = (active + step + options) % options;
         render();
       } else if (ev.key === 'Enter') {
         ev.preventDefault();
-        go(found[active >= 0 ? active : 0]);
+        choose(list.hidden ? 0 : active);
       } else if (ev.key === 'Escape') {
         if (!list.hidden) { ev.preventDefault(); close(); }
       }
     });
-    // Never submit the no-JS fallback form once the script runs.
-    if (input.form) input.form.addEventListener('submit', function (ev) { ev.preventDefault(); go(found[0]); });
+    // With the script, submitting picks an option like Enter does (the form, for no-JS readers,
+    // goes to the search page).
+    if (input.form) input.form.addEventListener('submit', function (ev) { ev.preventDefault(); choose(active); });
 
     // "/" focuses the box from anywhere that is not a text field.
     document.addEventListener('keydown', function (ev) {

@@ -1,0 +1,56 @@
+//! The API's error type: one status code per variant; 5xx bodies stay generic and the detail
+//! goes to the log inside the request's span.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A part the request needs is not available right now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Something broke on our side.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = match &self {
+            ApiError::BadRequest(message) | ApiError::Unavailable(message) => message.clone(),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                "internal error".to_owned()
+            }
+        };
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+/// Runs blocking work (tantivy, file system) off the async threads; a panic becomes an error.
+pub(crate) async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(ApiError::Internal(format!("{what}: {message}"))),
+        Err(join) => Err(ApiError::Internal(format!("{what} panicked: {join}"))),
+    }
+}

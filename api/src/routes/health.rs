@@ -1,0 +1,37 @@
+//! `GET /healthz`: the process is up and the published site is readable.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(health))
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    site: bool,
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let site = tokio::fs::metadata(state.site_dir.join("index.html"))
+        .await
+        .is_ok();
+    let status = if site {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Health {
+            status: if site { "ok" } else { "no site" },
+            site,
+        }),
+    )
+}

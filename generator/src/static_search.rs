@@ -1,0 +1,357 @@
+//! Static full-text search: the sharded index under `assets/search/` that the search page
+//! (`themes/default/static/search.js`) loads piece by piece, with no server.
+//!
+//! Files, all small JavaScript files that call `window.TRACEBOOK_SEARCH.add(name, data)`, so the
+//! page loads them with `<script src>` under `script-src 'self'` and from file:// (no fetch, no
+//! WebAssembly):
+//! - `manifest.js`: document count, kinds, statuses, the document-number range of each
+//!   (kind, status) pair (filters need no download), the first term of every shard, the stop
+//!   words and a content hash used to bust caches.
+//! - `t<N>.js`: a run of the sorted vocabulary, `[term, postings, term, postings, ...]`, at most
+//!   [`StaticSearchOptions::shard_bytes`] unless one term alone is bigger (then it is capped at
+//!   [`StaticSearchOptions::max_term_bytes`]). Sorted ranges make a prefix query (`occlu*`) a
+//!   walk over neighbouring shards.
+//! - `d<N>.js`: [`StaticSearchOptions::chunk_docs`] documents, `[id, title, summary(, href)]`.
+//!
+//! Built from the model, not from the rendered HTML, so memory follows the index's size.
+//! Deterministic: the same project gives byte-identical files.
+
+mod layout;
+mod postings;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tracebook_model::{Item, Project};
+
+use crate::error::{Error, Result};
+use crate::render::paths::item_href;
+use layout::Layout;
+use postings::{DocText, doc_terms, encode_capped, js_order, partition, posting};
+use text::{MAX_TERM_CHARS, STOP_WORDS, plain_text, summary};
+
+/// Sizes of the static index's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaticSearchOptions {
+    /// A term shard closes before it would pass this many bytes.
+    pub shard_bytes: usize,
+    /// The longest posting string of one term; a more common term keeps its best postings.
+    pub max_term_bytes: usize,
+    /// Documents per document chunk.
+    pub chunk_docs: usize,
+}
+
+impl Default for StaticSearchOptions {
+    /// 32 KiB shards, 200 KiB per term (every file stays under the 256 KiB of REQ-062),
+    /// 64 documents per chunk (about 17 KiB: a page of ten results costs at most ten chunks).
+    fn default() -> Self {
+        StaticSearchOptions {
+            shard_bytes: 32 * 1024,
+            max_term_bytes: 200 * 1024,
+            chunk_docs: 64,
+        }
+    }
+}
+
+/// What [`write_static_search`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StaticSearchReport {
+    /// Documents (items) indexed.
+    pub docs: usize,
+    /// Distinct terms.
+    pub terms: usize,
+    /// Term shard files.
+    pub shards: usize,
+    /// Document chunk files.
+    pub chunks: usize,
+    /// All files written, the manifest included.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The term shards' share of `bytes`.
+    pub shard_bytes: u64,
+    /// The largest file, in bytes.
+    pub largest_file: usize,
+    /// Terms whose posting list was cut to `max_term_bytes`.
+    pub capped_terms: usize,
+}
+
+/// Writes the static search index of `project` into `site/assets/search/`.
+pub fn write_static_search(
+    project: &Project,
+    site: &Path,
+    options: &StaticSearchOptions,
+) -> Result<StaticSearchReport> {
+    let dir = site.join("assets").join("search");
+    std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
+    let layout = Layout::new(project);
+    if layout.order.len() >= 1 << 29 {
+        return Err(index_error("more than 2^29 items".to_owned()));
+    }
+    let chunk_docs = options.chunk_docs.max(1);
+    let mut out = Output {
+        dir,
+        report: StaticSearchReport {
+            docs: layout.order.len(),
+            ..StaticSearchReport::default()
+        },
+        hash: Fnv::default(),
+    };
+    let postings = out.documents(project, &layout, chunk_docs)?;
+    let mut terms: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+    terms.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
+    let starts = out.shards(&terms, options)?;
+
+    let manifest = Manifest {
+        version: 1,
+        // Changes with any shard or chunk: the page adds it to their URLs to bust caches.
+        hash: format!("{:016x}", out.hash.0),
+        docs: layout.order.len(),
+        chunk: chunk_docs,
+        kinds: layout.kinds.iter().map(|(n, t)| [*n, *t]).collect(),
+        statuses: layout.statuses,
+        ranges: layout.ranges,
+        shards: starts.iter().map(|&s| terms[s].0.as_str()).collect(),
+        stop: &STOP_WORDS,
+        max_term: MAX_TERM_CHARS,
+        title_weight: postings::TITLE,
+        id_weight: postings::WHOLE_ID,
+        digits: postings::DIGITS,
+    };
+    let text = serde_json::to_string(&manifest).map_err(|err| index_error(err.to_string()))?;
+    let file = write_js(&out.dir, "manifest", &text)?;
+    out.add(&file);
+    Ok(out.report)
+}
+
+/// The folder being written, what went into it, and the hash of its shards and chunks.
+struct Output {
+    dir: PathBuf,
+    report: StaticSearchReport,
+    hash: Fnv,
+}
+
+impl Output {
+    fn add(&mut self, file: &Written) {
+        self.report.files += 1;
+        self.report.bytes += file.bytes as u64;
+        self.report.largest_file = self.report.largest_file.max(file.bytes);
+        self.hash.write(&file.hash.to_le_bytes());
+    }
+
+    /// Writes the document chunks, in parallel blocks of 16 chunks; returns every term's
+    /// postings, sorted by document.
+    fn documents(
+        &mut self,
+        project: &Project,
+        layout: &Layout<'_>,
+        chunk_docs: usize,
+    ) -> Result<HashMap<String, Vec<u32>>> {
+        let block_docs = chunk_docs * 16;
+        let dir = &self.dir;
+        let blocks: Vec<Block> = layout
+            .order
+            .par_chunks(block_docs)
+            .enumerate()
+            .map(|(b, items)| index_block(project, dir, b * block_docs, items, chunk_docs))
+            .collect::<Result<_>>()?;
+        let mut merged: HashMap<String, Vec<u32>> = HashMap::new();
+        for block in blocks {
+            for file in &block.files {
+                self.add(file);
+                self.report.chunks += 1;
+            }
+            // Blocks come in document order, so every list stays sorted by document.
+            for (term, list) in block.postings {
+                merged.entry(term).or_default().extend(list);
+            }
+        }
+        Ok(merged)
+    }
+
+    /// Writes the term shards from `terms` (in [`js_order`]); returns the index of each
+    /// shard's first term.
+    fn shards(
+        &mut self,
+        terms: &[(String, Vec<u32>)],
+        options: &StaticSearchOptions,
+    ) -> Result<Vec<usize>> {
+        let entries: Vec<(String, bool)> = terms
+            .par_iter()
+            .map(|(term, list)| {
+                let (code, is_cut) = encode_capped(list, options.max_term_bytes);
+                let mark = if is_cut { "!" } else { "" };
+                (format!("{},\"{mark}{code}\"", json(term.as_str())), is_cut)
+            })
+            .collect();
+        self.report.terms = terms.len();
+        self.report.capped_terms = entries.iter().filter(|e| e.1).count();
+        let sizes: Vec<usize> = entries.iter().map(|e| e.0.len() + 1).collect();
+        let starts = partition(&sizes, options.shard_bytes);
+        let dir = &self.dir;
+        let files: Vec<Written> = starts
+            .par_iter()
+            .enumerate()
+            .map(|(s, &start)| {
+                let end = starts.get(s + 1).copied().unwrap_or(entries.len());
+                let body: Vec<&str> = entries[start..end].iter().map(|e| e.0.as_str()).collect();
+                write_js(dir, &format!("t{s}"), &format!("[{}]", body.join(",")))
+            })
+            .collect::<Result<_>>()?;
+        for file in &files {
+            self.add(file);
+            self.report.shard_bytes += file.bytes as u64;
+        }
+        self.report.shards = files.len();
+        Ok(starts)
+    }
+}
+
+fn index_error(message: String) -> Error {
+    Error::Template {
+        template: "assets/search (static search index)".to_owned(),
+        message,
+    }
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    version: u32,
+    hash: String,
+    docs: usize,
+    chunk: usize,
+    kinds: Vec<[&'a str; 2]>,
+    statuses: Vec<&'a str>,
+    ranges: Vec<[usize; 4]>,
+    shards: Vec<&'a str>,
+    stop: &'a [&'a str],
+    max_term: usize,
+    title_weight: u8,
+    id_weight: u8,
+    digits: &'a str,
+}
+
+/// One block's output: its chunk files and its postings, each list sorted by document.
+struct Block {
+    files: Vec<Written>,
+    postings: HashMap<String, Vec<u32>>,
+}
+
+fn index_block(
+    project: &Project,
+    out: &Path,
+    first_doc: usize,
+    items: &[usize],
+    chunk_docs: usize,
+) -> Result<Block> {
+    let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut files = Vec::new();
+    for (c, chunk) in items.chunks(chunk_docs).enumerate() {
+        let mut records = Vec::with_capacity(chunk.len());
+        for (d, &i) in chunk.iter().enumerate() {
+            let doc = u32::try_from(first_doc + c * chunk_docs + d)
+                .map_err(|_| index_error("too many items".to_owned()))?;
+            let item = &project.items[i];
+            let plain = plain_text(&item.body);
+            let text = DocText {
+                id: &item.id,
+                title: &item.title,
+                fields: field_values(item),
+                body: &plain,
+            };
+            for (term, weight) in doc_terms(&text) {
+                postings.entry(term).or_default().push(posting(doc, weight));
+            }
+            records.push(record(item, &plain));
+        }
+        let number = (first_doc + c * chunk_docs) / chunk_docs;
+        let data = format!("[{}]", records.join(","));
+        files.push(write_js(out, &format!("d{number}"), &data)?);
+    }
+    Ok(Block { files, postings })
+}
+
+/// Tags and field values as text (lists joined, numbers and booleans as written in JSON).
+fn field_values(item: &Item) -> Vec<String> {
+    let mut values = item.tags.clone();
+    for field in &item.fields {
+        match &field.value {
+            serde_json::Value::String(s) => values.push(s.clone()),
+            serde_json::Value::Array(list) => values.extend(
+                list.iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            ),
+            serde_json::Value::Null => {}
+            other => values.push(other.to_string()),
+        }
+    }
+    values
+}
+
+/// `[id, title, summary]`, plus the page's href when it is not `items/<id>/index.html`.
+fn record(item: &Item, plain: &str) -> String {
+    let href = item_href(&item.id);
+    let mut out = format!(
+        "[{},{},{}",
+        json(item.id.as_str()),
+        json(item.title.as_str()),
+        json(summary(plain).as_str())
+    );
+    if href != format!("items/{}/index.html", item.id) {
+        out.push(',');
+        out.push_str(&json(href.as_str()));
+    }
+    out.push(']');
+    out
+}
+
+/// A JSON string literal (serializing a `&str` cannot fail).
+fn json(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// A written file: its size and content hash.
+struct Written {
+    bytes: usize,
+    hash: u64,
+}
+
+/// Writes `assets/search/<name>.js`. `<` is escaped (it only occurs inside JSON strings), so no
+/// indexed text can close a script element if someone inlines the file.
+fn write_js(out: &Path, name: &str, data: &str) -> Result<Written> {
+    let text = format!(
+        "window.TRACEBOOK_SEARCH.add(\"{name}\",{});\n",
+        data.replace('<', "\\u003c")
+    );
+    let path = out.join(format!("{name}.js"));
+    std::fs::write(&path, &text).map_err(Error::io("writing", &path))?;
+    let mut hash = Fnv::default();
+    hash.write(text.as_bytes());
+    Ok(Written {
+        bytes: text.len(),
+        hash: hash.0,
+    })
+}
+
+/// FNV-1a, 64 bits: a stable content hash for cache busting (not for security).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! `tracebook search`: brings the project's search index up to date (fast when nothing changed),
+//! runs one query and prints the ranked hits and the counts per kind and status. Also the
+//! search-index step of `tracebook build`, and two hidden benchmark options.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use tracebook_generator::{SearchIndex, SearchQuery, SearchResults, Snippet};
+use tracebook_model::Project;
+
+use crate::cli::SearchFormat;
+
+/// Everything `tracebook search` was asked.
+pub(crate) struct SearchOptions {
+    pub(crate) root: PathBuf,
+    pub(crate) query: String,
+    pub(crate) kind: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) format: SearchFormat,
+    /// Delete the index first, so the sync indexes every item (index build time).
+    pub(crate) reindex: bool,
+    /// Run the queries of this file instead and print timings (query latency).
+    pub(crate) bench_queries: Option<PathBuf>,
+}
+
+pub(crate) fn search(options: SearchOptions) -> Result<ExitCode> {
+    let root = &options.root;
+    let started = Instant::now();
+    let project = crate::commands::load(root)?;
+    let loaded = started.elapsed();
+    let dir = tracebook_generator::search_index_dir(root);
+    if options.reindex && dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let index = SearchIndex::open(root)?;
+    let synced = Instant::now();
+    let report = index.sync(&project)?;
+    let sync_time = synced.elapsed();
+    tracing::debug!(?report, ?sync_time, "search index synced");
+    if let Some(file) = &options.bench_queries {
+        let timings = Timings {
+            items: project.items.len(),
+            load_ms: loaded.as_secs_f64() * 1e3,
+            sync_ms: sync_time.as_secs_f64() * 1e3,
+            index_bytes: folder_size(&dir),
+            added: report.added,
+            queries: bench_queries(&index, file, options.limit)?,
+        };
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", serde_json::to_string(&timings)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let query = SearchQuery {
+        text: options.query.clone(),
+        kind: options.kind.clone(),
+        status: options.status.clone(),
+        limit: options.limit,
+    };
+    let results = index.search(&query)?;
+    let mut stdout = std::io::stdout().lock();
+    match options.format {
+        SearchFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&results)?)?,
+        SearchFormat::Human => {
+            let marks = if std::io::stdout().is_terminal() {
+                ("\x1b[1m", "\x1b[22m")
+            } else {
+                ("[", "]")
+            };
+            print_human(&mut stdout, &options.query, &results, marks)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The search-index step of `tracebook build`: silent when it works; a failure is a warning,
+/// because the site itself was published.
+pub(crate) fn update_after_build(root: &Path, project: &Project) {
+    if let Err(err) = tracebook_generator::sync_search_index(root, project) {
+        let mut message = format!("warning: the search index was not updated: {err}");
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        eprintln!("{message}");
+    }
+}
+
+/// What `--bench-queries` prints, as one JSON object.
+#[derive(Serialize)]
+struct Timings {
+    items: usize,
+    load_ms: f64,
+    sync_ms: f64,
+    index_bytes: u64,
+    added: usize,
+    queries: Vec<QueryTiming>,
+}
+
+#[derive(Serialize)]
+struct QueryTiming {
+    query: String,
+    /// Wall time of each timed run, in microseconds.
+    us: Vec<f64>,
+    total: usize,
+    fuzzy: bool,
+}
+
+/// Timed runs of each query (after one untimed pass over the whole mix, which maps the index
+/// files in): the search call only, with `--limit` hits and their snippets.
+const BENCH_RUNS: usize = 5;
+
+fn bench_queries(index: &SearchIndex, file: &Path, limit: usize) -> Result<Vec<QueryTiming>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let queries: Vec<SearchQuery> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|text| SearchQuery {
+            limit,
+            ..SearchQuery::new(text)
+        })
+        .collect();
+    for query in &queries {
+        index.search(query)?;
+    }
+    let mut timings: Vec<QueryTiming> = Vec::with_capacity(queries.len());
+    for query in &queries {
+        let mut us = Vec::with_capacity(BENCH_RUNS);
+        let mut results = SearchResults::default();
+        for _ in 0..BENCH_RUNS {
+            let started = Instant::now();
+            results = index.search(query)?;
+            us.push(started.elapsed().as_secs_f64() * 1e6);
+        }
+        timings.push(QueryTiming {
+            query: query.text.clone(),
+            us,
+            total: results.total,
+            fuzzy: results.fuzzy,
+        });
+    }
+    Ok(timings)
+}
+
+fn folder_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok()?.metadata().ok())
+                .filter(|meta| meta.is_file())
+                .map(|meta| meta.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Hits, one per block: `ID  kind  status  title`, then the snippet with the matched words
+/// between `marks`; then the counts per kind and status.
+fn print_human(
+    out: &mut impl Write,
+    query: &str,
+    results: &SearchResults,
+    marks: (&str, &str),
+) -> std::io::Result<()> {
+    let shown = results.hits.len();
+    let query = printable(query);
+    let what = if results.total == 1 { "item" } else { "items" };
+    match (results.total, results.fuzzy) {
+        (0, true) => write!(out, "no item matches {query:?}, not even approximately")?,
+        (0, false) => write!(out, "no item matches {query:?}")?,
+        (total, true) => write!(
+            out,
+            "no item matches {query:?} exactly; {total} {what} match approximately"
+        )?,
+        (total, false) => write!(out, "{total} {what} match {query:?}")?,
+    }
+    if shown < results.total {
+        write!(out, " (showing {shown})")?;
+    }
+    writeln!(out)?;
+    for hit in &results.hits {
+        writeln!(
+            out,
+            "\n{}  {}  {}  {}",
+            printable(&hit.id),
+            printable(&hit.kind),
+            printable(&hit.status),
+            printable(&hit.title)
+        )?;
+        if !hit.snippet.text.is_empty() {
+            writeln!(out, "    {}", marked(&hit.snippet, marks))?;
+        }
+    }
+    if results.total > 0 {
+        writeln!(
+            out,
+            "\nkind: {}\nstatus: {}",
+            counts(&results.facets.kind),
+            counts(&results.facets.status)
+        )?;
+    }
+    Ok(())
+}
+
+fn marked(snippet: &Snippet, (open, close): (&str, &str)) -> String {
+    let mut text = String::new();
+    for (part, is_hit) in snippet.parts() {
+        if is_hit {
+            text.push_str(open);
+        }
+        text.push_str(&printable(part));
+        if is_hit {
+            text.push_str(close);
+        }
+    }
+    text
+}
+
+fn counts(facet: &std::collections::BTreeMap<String, u64>) -> String {
+    let mut pairs: Vec<_> = facet.iter().collect();
+    pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    pairs
+        .iter()
+        .map(|(name, count)| format!("{} {count}", printable(name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Item text is untrusted: control characters (terminal escape sequences) are replaced.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
