@@ -72,37 +72,41 @@ pub(crate) enum Command {
     ///
     /// All words must match; "a phrase"; prefix*; kind:K status:S tag:T id:ID filters; -word
     /// excludes. When nothing matches exactly, near matches (typos) are shown and marked.
-    Search {
-        /// The query, e.g. `"occlusion alarm" kind:requirement`.
-        query: String,
-        /// Project root, the folder holding tracebook.yaml.
-        #[arg(default_value = ".")]
-        root: PathBuf,
-        /// Only items of this kind.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only items with this status.
-        #[arg(long)]
-        status: Option<String>,
-        /// Show at most this many hits.
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = SearchFormat::Human)]
-        format: SearchFormat,
-        /// Benchmarks: delete the index first, so every item is indexed again.
-        #[arg(long, hide = true)]
-        reindex: bool,
-        /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
-        #[arg(long, hide = true, value_name = "FILE")]
-        bench_queries: Option<PathBuf>,
-    },
+    Search(SearchArgs),
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+}
+
+/// Arguments of `tracebook search`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct SearchArgs {
+    /// The query, e.g. `"occlusion alarm" kind:requirement`.
+    pub(crate) query: String,
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Only items of this kind.
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Only items with this status.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// Show at most this many hits.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SearchFormat::Human)]
+    pub(crate) format: SearchFormat,
+    /// Benchmarks: delete the index first, so every item is indexed again.
+    #[arg(long, hide = true)]
+    pub(crate) reindex: bool,
+    /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub(crate) bench_queries: Option<PathBuf>,
 }
 
 /// Diagnostic output formats.

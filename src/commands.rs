@@ -50,25 +50,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 port,
             })
         }
-        Command::Search {
-            query,
-            root,
-            kind,
-            status,
-            limit,
-            format,
-            reindex,
-            bench_queries,
-        } => crate::search_cmd::search(crate::search_cmd::SearchOptions {
-            root,
-            query,
-            kind,
-            status,
-            limit,
-            format,
-            reindex,
-            bench_queries,
-        }),
+        Command::Search(args) => crate::search_cmd::search(args),
         Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -3,7 +3,7 @@
 //! search-index step of `tracebook build`, and two hidden benchmark options.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,23 +12,9 @@ use serde::Serialize;
 use tracebook_generator::{SearchIndex, SearchQuery, SearchResults, Snippet};
 use tracebook_model::Project;
 
-use crate::cli::SearchFormat;
+use crate::cli::{SearchArgs, SearchFormat};
 
-/// Everything `tracebook search` was asked.
-pub(crate) struct SearchOptions {
-    pub(crate) root: PathBuf,
-    pub(crate) query: String,
-    pub(crate) kind: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) limit: usize,
-    pub(crate) format: SearchFormat,
-    /// Delete the index first, so the sync indexes every item (index build time).
-    pub(crate) reindex: bool,
-    /// Run the queries of this file instead and print timings (query latency).
-    pub(crate) bench_queries: Option<PathBuf>,
-}
-
-pub(crate) fn search(options: SearchOptions) -> Result<ExitCode> {
+pub(crate) fn search(options: SearchArgs) -> Result<ExitCode> {
     let root = &options.root;
     let started = Instant::now();
     let project = crate::commands::load(root)?;
