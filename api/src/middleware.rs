@@ -46,7 +46,7 @@ pub(crate) fn stack(router: Router) -> Router {
                 CONTENT_SECURITY_POLICY,
             ))
             .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+            .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
             .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
             .layer(header_layer(
                 HeaderName::from_static("permissions-policy"),
