@@ -238,13 +238,7 @@ async fn search_page_finds_and_opens_items_under_strict_csp() {
 /// Builds `project` into `out` and serves it; returns the site's base URL.
 #[track_caller]
 fn build(project: &Path, out: &Path) -> String {
-    let built = tracebook(&[
-        "build",
-        project.to_str().expect("utf-8"),
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    build_into(project, out);
     format!("http://127.0.0.1:{}/", serve(out.to_path_buf()))
 }
 

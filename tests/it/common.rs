@@ -84,3 +84,15 @@ pub(crate) fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
 }
+
+/// Runs `tracebook build PROJECT --out OUT` and asserts it succeeded.
+#[track_caller]
+pub(crate) fn build_into(project: &Path, out: &Path) {
+    let built = tracebook(&[
+        "build",
+        project.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+}

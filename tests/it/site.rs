@@ -10,13 +10,7 @@ use crate::common::*;
 fn build(project: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("site");
-    let built = tracebook(&[
-        "build",
-        project.to_str().expect("utf-8"),
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    build_into(project, &out);
     (dir, out)
 }
 
@@ -58,19 +52,26 @@ fn csp_violations(page: &Html) -> Vec<String> {
     found
 }
 
+/// Parses a built page and asserts it has nothing a strict CSP would block.
+#[track_caller]
+fn parse_without_csp_violations(file: &Path) -> Html {
+    let page = Html::parse_document(&std::fs::read_to_string(file).expect("read"));
+    assert_eq!(
+        csp_violations(&page),
+        Vec::<String>::new(),
+        "{}",
+        file.display()
+    );
+    page
+}
+
 #[test]
 fn built_site_links_resolve_and_has_no_inline_script() {
     let (_dir, site) = build(&repo_root());
     let links = Selector::parse("[href], [src]").expect("selector");
     let mut checked = 0;
     for file in html_files(&site) {
-        let page = Html::parse_document(&std::fs::read_to_string(&file).expect("read"));
-        assert_eq!(
-            csp_violations(&page),
-            Vec::<String>::new(),
-            "{}",
-            file.display()
-        );
+        let page = parse_without_csp_violations(&file);
         for el in page.select(&links) {
             let target = el
                 .value()
@@ -168,13 +169,7 @@ fn hostile_markdown_is_inert() {
         "the hostile bodies must be rendered somewhere"
     );
     for file in pages {
-        let page = Html::parse_document(&std::fs::read_to_string(&file).expect("read"));
-        assert_eq!(
-            csp_violations(&page),
-            Vec::<String>::new(),
-            "{}",
-            file.display()
-        );
+        let page = parse_without_csp_violations(&file);
         // The theme has its own forms and inputs; item Markdown lands in `.prose` only.
         for bad in [
             "iframe", "object", "embed", "base", "meta", "form", "input", "link",
