@@ -73,6 +73,14 @@ pub(crate) enum Command {
     /// All words must match; "a phrase"; prefix*; kind:K status:S tag:T id:ID filters; -word
     /// excludes. When nothing matches exactly, near matches (typos) are shown and marked.
     Search(SearchArgs),
+    /// Compare two versions: items added, removed and modified, their impact, and coverage.
+    ///
+    /// A and B are baseline names (baselines/*.yaml) or git refs (tags, branches, commits);
+    /// B defaults to the working tree.
+    Diff(DiffArgs),
+    /// Mark links as reviewed: stamp each link target's current fingerprint into the item's
+    /// front matter (`{ id: X, reviewed: <fingerprint> }`), so the link is no longer suspect.
+    Review(ReviewArgs),
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
@@ -107,6 +115,46 @@ pub(crate) struct SearchArgs {
     /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
     #[arg(long, hide = true, value_name = "FILE")]
     pub(crate) bench_queries: Option<PathBuf>,
+}
+
+/// Arguments of `tracebook diff`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DiffArgs {
+    /// The old side: a baseline name or a git ref.
+    pub(crate) from: String,
+    /// The new side: a baseline name or a git ref [default: the working tree].
+    pub(crate) to: Option<String>,
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub(crate) format: DiffFormat,
+}
+
+/// `tracebook diff` output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DiffFormat {
+    /// The full report for a terminal.
+    Human,
+    /// The report as one JSON document.
+    Json,
+    /// A short summary for a pull-request comment.
+    Markdown,
+}
+
+/// Arguments of `tracebook review`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ReviewArgs {
+    /// Items whose outgoing links to review.
+    #[arg(required = true)]
+    pub(crate) ids: Vec<String>,
+    /// Only links of this kind.
+    #[arg(long)]
+    pub(crate) link_kind: Option<String>,
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
 }
 
 /// Diagnostic output formats.

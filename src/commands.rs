@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use tracebook_generator::{Error as GenError, Theme};
+use tracebook_generator::{Error as GenError, Theme, Timeline};
 use tracebook_model::{CONFIG_FILE, Project};
 
 use crate::cli::{Args, Command, Deny, ExportFormat, Format};
@@ -51,6 +51,8 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             })
         }
         Command::Search(args) => crate::search_cmd::search(args),
+        Command::Diff(args) => crate::diff_cmd::diff(&args),
+        Command::Review(args) => crate::review_cmd::review(&args),
         Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
     }
 }
@@ -136,9 +138,13 @@ pub(crate) fn build(
         }
         None => Theme::embedded().context("loading the built-in theme")?,
     };
+    let timeline = Timeline::collect(root, &project)
+        .with_context(|| format!("reading the git history of {}", root.display()))?;
     let progress = progress_bar(project.items.len() as u64);
-    let report = tracebook_generator::build_site(&project, &theme, out, &|| progress.inc(1))
-        .with_context(|| format!("building the site into {}", out.display()))?;
+    let on_page = || progress.inc(1);
+    let report =
+        tracebook_generator::build_site(&project, timeline.as_ref(), &theme, out, &on_page)
+            .with_context(|| format!("building the site into {}", out.display()))?;
     progress.finish_and_clear();
     crate::search_cmd::update_after_build(root, &project);
     eprintln!(
@@ -149,6 +155,7 @@ pub(crate) fn build(
         started.elapsed().as_secs_f64()
     );
     exit_without_freeing(project);
+    std::mem::forget(timeline);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,8 +3,10 @@
 
 mod cli;
 mod commands;
+mod diff_cmd;
 mod init;
 mod report;
+mod review_cmd;
 mod search_cmd;
 mod serve_cmd;
 

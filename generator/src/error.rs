@@ -39,6 +39,9 @@ pub enum Error {
         #[source]
         source: tantivy::TantivyError,
     },
+    /// The git history could not be read.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
 }
 
 /// Result with [`Error`].

@@ -8,6 +8,7 @@
 
 mod chart;
 mod error;
+pub mod git;
 mod load;
 mod markdown;
 mod publish;
@@ -15,6 +16,7 @@ mod render;
 mod server_search;
 mod static_search;
 mod theme;
+mod timeline;
 
 pub use error::{Error, Result};
 pub use load::load;
@@ -28,3 +30,4 @@ pub use server_search::{
 };
 pub use static_search::{StaticSearchOptions, StaticSearchReport, write_static_search};
 pub use theme::Theme;
+pub use timeline::{BaselineSnapshot, Timeline, WORKING_TREE, resolve_side};

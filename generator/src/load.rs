@@ -43,7 +43,11 @@ pub fn load(root: &Path) -> Result<Project> {
             .baselines
             .push((rel, String::from_utf8_lossy(&bytes).into_owned()));
     }
-    Ok(Project::assemble(inputs))
+    let mut project = Project::assemble(inputs);
+    // Refs need git, which the model may not touch; checking them here makes check, build and
+    // serve all report them.
+    crate::git::check_baseline_refs(root, &mut project);
+    Ok(project)
 }
 
 /// Files under `root/dir` whose root-relative path (with `/`) passes `keep`, sorted.

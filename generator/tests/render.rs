@@ -18,7 +18,14 @@ fn main_of(project: &str, page: &str) -> String {
     assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("site");
-    build_site(&project, &Theme::embedded().expect("theme"), &out, &|| ()).expect("build");
+    build_site(
+        &project,
+        None,
+        &Theme::embedded().expect("theme"),
+        &out,
+        &|| (),
+    )
+    .expect("build");
     let html = std::fs::read_to_string(out.join(page)).expect("page");
     let doc = Html::parse_document(&html);
     let main = doc

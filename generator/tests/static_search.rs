@@ -16,7 +16,14 @@ fn repo() -> PathBuf {
 fn build(root: &Path, out: &Path) {
     let project = load(root).expect("load");
     assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
-    build_site(&project, &Theme::embedded().expect("theme"), out, &|| ()).expect("build");
+    build_site(
+        &project,
+        None,
+        &Theme::embedded().expect("theme"),
+        out,
+        &|| (),
+    )
+    .expect("build");
 }
 
 /// Runs the queries with the page's engine; one JSON answer per query.

@@ -19,6 +19,9 @@ pub struct Baseline {
     /// Git tag, branch or commit.
     #[serde(rename = "ref")]
     pub git_ref: String,
+    /// Where the `ref:` value is written, for diagnostics about the ref itself.
+    #[serde(skip)]
+    pub ref_span: Span,
     /// Who approved it.
     pub approved_by: Vec<String>,
     /// Approval date, YYYY-MM-DD.
@@ -47,6 +50,7 @@ pub fn parse_baseline(file: &Arc<str>, text: &str) -> (Option<Baseline>, Vec<Dia
     let mut r = Reader::new(file, codes::INVALID_BASELINE);
     let (mut name, mut title, mut git_ref, mut approved_by, mut date) =
         (None, None, None, vec![], None);
+    let mut ref_span = r.span(root.pos);
     if !matches!(root.value, Value::Map(_)) {
         r.invalid(
             root.pos,
@@ -57,7 +61,10 @@ pub fn parse_baseline(file: &Arc<str>, text: &str) -> (Option<Baseline>, Vec<Dia
         match key.name.as_str() {
             "name" => name = r.string(value, "name"),
             "title" => title = r.string(value, "title"),
-            "ref" => git_ref = r.string(value, "ref"),
+            "ref" => {
+                git_ref = r.string(value, "ref");
+                ref_span = r.span(value.pos);
+            }
             "approved_by" => approved_by = r.string_list(value, "approved_by"),
             "date" => date = r.string(value, "date"),
             _ => r.unknown_key(codes::INVALID_BASELINE, key, &KEYS),
@@ -81,6 +88,7 @@ pub fn parse_baseline(file: &Arc<str>, text: &str) -> (Option<Baseline>, Vec<Dia
             name,
             title,
             git_ref,
+            ref_span,
             approved_by,
             date,
             span,

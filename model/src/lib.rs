@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod baseline;
+mod changes;
 mod config;
 mod coverage;
 pub mod diagnostic;
@@ -18,11 +19,16 @@ mod links;
 mod natural;
 mod project;
 mod reader;
+mod review;
 mod schema;
 mod suggest;
 pub mod yaml;
 
 pub use baseline::{Baseline, parse_baseline};
+pub use changes::{
+    ChangeReport, ChangeSet, CoverageDelta, DiffOp, FieldChange, Impact, ImpactGroup, ImpactedItem,
+    ItemChange, ItemSummary, Segment, Side, SuspectLink, diff, impact, word_diff,
+};
 pub use config::{
     Config, DEFAULT_STATUSES, Direction, FieldDef, FieldType, KindDef, LinkKindDef, Rule,
 };
@@ -36,4 +42,5 @@ pub use natural::natural_cmp;
 pub use project::{
     CONFIG_FILE, Inputs, Project, is_baseline_file, is_content_file, missing_config,
 };
+pub use review::{ReviewError, Stamp, StampOutcome, Stamped, stamp_links};
 pub use suggest::did_you_mean;

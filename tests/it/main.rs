@@ -1,13 +1,16 @@
 //! End-to-end tests of the `tracebook` binary on fixture projects and on content/ (one test
 //! binary, one module per feature: see tests/README.md).
 
+mod baselines;
 mod browser;
 mod check_cli;
 mod common;
 mod diagnostics;
 mod export;
+mod gitrepo;
 mod init;
 mod publish;
+mod review;
 mod search;
 mod serve;
 mod site;

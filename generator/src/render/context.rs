@@ -8,6 +8,8 @@ use serde::Serialize;
 pub(crate) struct SiteCtx<'a> {
     pub(crate) project: &'a str,
     pub(crate) version: &'static str,
+    /// Whether the site has baseline pages (a git repository with baselines).
+    pub(crate) has_baselines: bool,
     pub(crate) kinds: Vec<NavKind<'a>>,
     pub(crate) link_kinds: Vec<NavLink<'a>>,
 }

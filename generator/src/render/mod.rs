@@ -2,6 +2,7 @@
 //! index and the static search index. [`build_site`] wraps it in the atomic publish step.
 
 mod context;
+mod history;
 mod pages;
 pub(crate) mod paths;
 mod problems;
@@ -17,8 +18,9 @@ use crate::error::{Error, Result};
 use crate::publish::publish;
 use crate::static_search::{StaticSearchOptions, write_static_search};
 use crate::theme::Theme;
+use crate::timeline::Timeline;
 use context::{KindCtx, LinkKindCtx, PageCtx, Totals};
-use paths::{item_href, kind_href, matrix_href, root_of};
+use paths::{BASELINES_HREF, baseline_href, item_href, kind_href, matrix_href, root_of};
 
 /// What a build wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -31,9 +33,11 @@ pub struct BuildReport {
 
 /// Renders `project` with `theme` and publishes it atomically as `out`. A project with errors
 /// publishes nothing, and neither does a failed render: `out` stays as it was.
+/// `timeline` (baselines and history from git) adds the baseline pages and item history.
 /// `on_page` is called once per page rendered (for progress bars); it must be cheap.
 pub fn build_site(
     project: &Project,
+    timeline: Option<&Timeline>,
     theme: &Theme,
     out: &Path,
     on_page: &(dyn Fn() + Sync),
@@ -42,18 +46,23 @@ pub fn build_site(
     if errors > 0 {
         return Err(Error::ContentErrors(errors));
     }
-    publish(out, |staging| render_site(project, theme, staging, on_page))
+    publish(out, |staging| {
+        render_site(project, timeline, theme, staging, on_page)
+    })
 }
 
 /// Renders every page and asset of the site into `dir` (which must exist).
 pub fn render_site(
     project: &Project,
+    timeline: Option<&Timeline>,
     theme: &Theme,
     dir: &Path,
     on_page: &(dyn Fn() + Sync),
 ) -> Result<BuildReport> {
     let mut base = tera::Context::new();
-    base.insert("site", &pages::site(project));
+    let timeline = timeline.filter(|t| !t.baselines.is_empty() || !t.history.commits.is_empty());
+    let has_baselines = timeline.is_some_and(|t| !t.baselines.is_empty());
+    base.insert("site", &pages::site(project, has_baselines));
     let index = problems::ProblemIndex::new(project);
     let (per_item, all_problems) = index.group(project);
     let renderer = Renderer {
@@ -78,6 +87,9 @@ pub fn render_site(
                 &tree::trace_tree(project, i, tree::Direction::Down),
             );
             ctx.insert("problems", &per_item[i]);
+            if let Some(timeline) = timeline {
+                ctx.insert("history", &history::item_history(timeline, project, i));
+            }
             renderer.write("item.html", &item_href(&item.id), &ctx)
         })
         .collect();
@@ -136,6 +148,13 @@ pub fn render_site(
     ctx.insert("rules", &pages::rules(project));
     renderer.write("coverage.html", "coverage/index.html", &ctx)?;
     pages += 1;
+    // Optional templates, so a theme written before baselines existed still builds.
+    let has_templates = ["baselines.html", "baseline.html"]
+        .iter()
+        .all(|t| theme.tera.contains_template(t));
+    if let Some(timeline) = timeline.filter(|_| has_baselines && has_templates) {
+        pages += render_baselines(&renderer, project, timeline)?;
+    }
     // Optional, so a theme written before the search page still builds (without it).
     if theme.tera.contains_template("search.html") {
         let mut ctx = renderer.page("Search", "search/index.html");
@@ -152,6 +171,40 @@ pub fn render_site(
     let mut assets = write_assets(project, theme, dir)?;
     assets += write_static_search(project, dir, &StaticSearchOptions::default())?.files;
     Ok(BuildReport { pages, assets })
+}
+
+/// The baselines page and one page per baseline; returns the number of pages.
+fn render_baselines(
+    renderer: &Renderer<'_>,
+    project: &Project,
+    timeline: &Timeline,
+) -> Result<usize> {
+    let rows = history::baseline_rows(project, timeline);
+    let mut ctx = renderer.page("Baselines", BASELINES_HREF);
+    ctx.insert("growth_chart", &history::growth_chart(&rows, project));
+    ctx.insert("baselines", &rows);
+    renderer.write("baselines.html", BASELINES_HREF, &ctx)?;
+    let pages: Result<Vec<()>> = timeline
+        .baselines
+        .par_iter()
+        .zip(rows.par_iter())
+        .map(|(snapshot, row)| {
+            let href = baseline_href(&snapshot.baseline.name);
+            let mut ctx = renderer.page(&snapshot.baseline.name, &href);
+            ctx.insert("baseline", row);
+            let previous = snapshot.since_previous.as_ref();
+            ctx.insert(
+                "since_previous",
+                &previous.map(|r| history::report(project, r)),
+            );
+            ctx.insert(
+                "since_this",
+                &history::report(project, &snapshot.since_this),
+            );
+            renderer.write("baseline.html", &href, &ctx)
+        })
+        .collect();
+    Ok(pages?.len() + 1)
 }
 
 struct Renderer<'a> {

@@ -7,7 +7,7 @@ use super::paths::{item_href, kind_href, matrix_href, rule_href};
 use crate::chart;
 use crate::markdown::render_markdown;
 
-pub(crate) fn site(project: &Project) -> SiteCtx<'_> {
+pub(crate) fn site(project: &Project, has_baselines: bool) -> SiteCtx<'_> {
     let config = &project.config;
     SiteCtx {
         project: if config.project.is_empty() {
@@ -16,6 +16,7 @@ pub(crate) fn site(project: &Project) -> SiteCtx<'_> {
             &config.project
         },
         version: env!("CARGO_PKG_VERSION"),
+        has_baselines,
         kinds: config
             .kinds
             .iter()

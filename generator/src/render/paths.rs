@@ -35,6 +35,12 @@ pub(crate) fn matrix_href(link_kind: &str) -> String {
     format!("matrix/{}/index.html", segment(link_kind))
 }
 
+pub(crate) fn baseline_href(name: &str) -> String {
+    format!("baselines/{}/index.html", segment(name))
+}
+
+pub(crate) const BASELINES_HREF: &str = "baselines/index.html";
+
 pub(crate) fn rule_href(index: usize) -> String {
     format!("coverage/index.html#rule-{index}")
 }

@@ -68,6 +68,9 @@ pub const CYCLE: Code = Code("E0214");
 pub const INVALID_BASELINE: Code = Code("E0301");
 /// Two baseline files share a `name`. Rename one.
 pub const DUPLICATE_BASELINE: Code = Code("E0302");
+/// A baseline's `ref:` is not a tag, branch or commit of the project's git repository (or the
+/// project is not in one). Create the tag (`git tag <ref> <commit>`) or fix `ref:`.
+pub const BASELINE_REF_UNRESOLVED: Code = Code("E0303");
 
 /// A coverage rule from `tracebook.yaml` is not met by this item (its severity comes from the
 /// rule). Add the missing link, or mark the item obsolete.
@@ -102,6 +105,7 @@ pub const ALL: &[Code] = &[
     CYCLE,
     INVALID_BASELINE,
     DUPLICATE_BASELINE,
+    BASELINE_REF_UNRESOLVED,
     COVERAGE_RULE_VIOLATED,
     SUSPECT_LINK,
 ];
