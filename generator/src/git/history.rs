@@ -2,11 +2,13 @@
 //! parsed (cached by blob id), and each item is compared by id, so an item that moved to
 //! another file (a rename, or out of a YAML list) keeps its history.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree, TreeEntry};
+use rayon::prelude::*;
 use serde::Serialize;
 use tracebook_model::{CONFIG_FILE, Fingerprint, Item, Link, ParsedFile, is_content_file};
 
@@ -151,20 +153,69 @@ impl Step {
 }
 
 /// The commits of `log` (oldest first) whose `content/` tree differs from the previous one's.
+/// Reading trees is most of the cost and commits are independent (each against its parent),
+/// so the log is cut into one run of commits per thread, each with its own repository handle
+/// (a libgit2 repository must not be shared between threads).
 fn content_steps(
     repo: &Repo,
     log: &[Oid],
     schemas: &mut HashMap<Option<Oid>, Schema>,
 ) -> Result<Vec<Step>, GitError> {
+    let chunk = log
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(MIN_COMMITS_PER_THREAD);
+    let starts: Vec<usize> = (0..log.len()).step_by(chunk).collect();
+    let (git_dir, prefix) = (repo.repo.path().to_path_buf(), repo.prefix.as_str());
+    let runs = starts
+        .par_iter()
+        .map(|&start| {
+            let git = Repository::open(&git_dir)?;
+            let end = (start + chunk).min(log.len());
+            content_steps_in(&git, prefix, log, start..end)
+        })
+        .collect::<Result<Vec<_>, GitError>>()?;
     let mut steps = Vec::new();
-    let mut previous: Option<Tree<'_>> = None;
-    for &commit in log {
-        let tree = repo.repo.find_commit(commit)?.tree()?;
-        let root = repo.project_tree(&tree)?;
+    for (run, run_schemas) in runs {
+        steps.extend(run);
+        for (oid, schema) in run_schemas {
+            schemas.entry(oid).or_insert(schema);
+        }
+    }
+    Ok(steps)
+}
+
+/// Below this many commits per thread, opening another repository handle is not worth it.
+const MIN_COMMITS_PER_THREAD: usize = 64;
+
+/// [`content_steps`] for `log[range]`; the commit before the range is its first parent.
+fn content_steps_in(
+    git: &Repository,
+    prefix: &str,
+    log: &[Oid],
+    range: std::ops::Range<usize>,
+) -> Result<(Vec<Step>, HashMap<Option<Oid>, Schema>), GitError> {
+    let content_of = |commit: Oid| -> Result<(Option<Tree<'_>>, Option<Tree<'_>>), GitError> {
+        let tree = git.find_commit(commit)?.tree()?;
+        let root = match prefix.trim_end_matches('/') {
+            "" => Some(tree),
+            path => subtree(git, &tree, path)?,
+        };
         let content = match &root {
-            Some(root) => subtree(&repo.repo, root, "content")?,
+            Some(root) => subtree(git, root, "content")?,
             None => None,
         };
+        Ok((root, content))
+    };
+    let mut steps = Vec::new();
+    let mut schemas = HashMap::new();
+    let mut trees = TreeCache::default();
+    let mut previous = match range.start.checked_sub(1) {
+        Some(parent) => content_of(log[parent])?.1,
+        None => None,
+    };
+    for &commit in &log[range] {
+        let (root, content) = content_of(commit)?;
         // Equal tree ids mean nothing below changed: most commits stop here.
         if previous.as_ref().map(Tree::id) == content.as_ref().map(Tree::id) {
             continue;
@@ -175,11 +226,11 @@ fn content_steps(
         };
         if let Entry::Vacant(slot) = schemas.entry(schema) {
             slot.insert(match &root {
-                Some(root) => Schema::read(&repo.repo, root)?,
+                Some(root) => Schema::read(git, root)?,
                 None => Schema::missing(),
             });
         }
-        let changes = changed_files(&repo.repo, previous.as_ref(), content.as_ref())?;
+        let changes = changed_files(git, previous.as_ref(), content.as_ref(), &mut trees)?;
         if !changes.is_empty() {
             steps.push(Step {
                 commit,
@@ -189,51 +240,95 @@ fn content_steps(
         }
         previous = content;
     }
-    Ok(steps)
+    Ok((steps, schemas))
 }
 
 /// Content files that differ between two `content/` trees, in path order. No rename detection:
 /// items are followed by id, which also follows them out of YAML lists.
-fn changed_files(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+fn changed_files<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+    trees: &mut TreeCache<'r>,
 ) -> Result<Vec<Change>, GitError> {
     let mut changes = Vec::new();
-    diff_trees(repo, old, new, "content/", &mut changes)?;
+    trees.next_commit();
+    diff_trees(repo, old, new, "content/", trees, &mut changes)?;
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(changes)
 }
 
 /// A tree-to-tree diff that never enters two subtrees with the same id. libgit2's
 /// `diff_tree_to_tree` visits every entry of both sides; over 10k files that made a history of
-/// 1,000 commits take seconds instead of milliseconds.
-fn diff_trees(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+/// 1,000 commits take seconds instead of milliseconds. Both sides are walked together in git's
+/// entry order (a merge join), so a folder of 5,000 files costs one pass, not 5,000 lookups.
+fn diff_trees<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
     dir: &str,
+    trees: &mut TreeCache<'r>,
     changes: &mut Vec<Change>,
 ) -> Result<(), GitError> {
-    let in_new = |name: &[u8]| new.and_then(|tree| tree.get_name_bytes(name));
-    for entry in new.iter().flat_map(|tree| tree.iter()) {
-        let before = old.and_then(|tree| tree.get_name_bytes(entry.name_bytes()));
-        diff_entry(repo, before.as_ref(), Some(&entry), dir, changes)?;
+    let mut olds = old.into_iter().flat_map(Tree::iter).peekable();
+    let mut news = new.into_iter().flat_map(Tree::iter).peekable();
+    loop {
+        let order = match (olds.peek(), news.peek()) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(a), Some(b)) => git_order(a, b),
+        };
+        let (a, b) = match order {
+            Ordering::Less => (olds.next(), None),
+            Ordering::Greater => (None, news.next()),
+            Ordering::Equal => (olds.next(), news.next()),
+        };
+        diff_entry(repo, a.as_ref(), b.as_ref(), dir, trees, changes)?;
     }
-    for entry in old.iter().flat_map(|tree| tree.iter()) {
-        if in_new(entry.name_bytes()).is_none() {
-            diff_entry(repo, Some(&entry), None, dir, changes)?;
+}
+
+/// Git's order of tree entries: by name, a folder's name compared as if it ended in `/`.
+fn git_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
+    order_key(a).cmp(order_key(b))
+}
+
+fn order_key<'a>(entry: &'a TreeEntry<'_>) -> impl Iterator<Item = u8> + 'a {
+    let slash = (entry.kind() == Some(ObjectType::Tree)).then_some(b'/');
+    entry.name_bytes().iter().copied().chain(slash)
+}
+
+/// Folder trees read by the previous commit's diff: its new side is the next commit's old
+/// side, so each folder version is read from the object database once, not twice.
+#[derive(Default)]
+struct TreeCache<'r> {
+    previous: HashMap<Oid, Tree<'r>>,
+    current: HashMap<Oid, Tree<'r>>,
+}
+
+impl<'r> TreeCache<'r> {
+    fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Tree<'r>, GitError> {
+        if let Some(tree) = self.current.get(&id).or_else(|| self.previous.get(&id)) {
+            return Ok(tree.clone());
         }
+        let tree = repo.find_tree(id)?;
+        self.current.insert(id, tree.clone());
+        Ok(tree)
     }
-    Ok(())
+
+    /// Starts the next commit: what this one read becomes "previous".
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
 }
 
 /// One name of a folder on both sides: a file, a folder, or one turned into the other.
-fn diff_entry(
-    repo: &Repository,
+fn diff_entry<'r>(
+    repo: &'r Repository,
     old: Option<&TreeEntry<'_>>,
     new: Option<&TreeEntry<'_>>,
     dir: &str,
+    trees: &mut TreeCache<'r>,
     changes: &mut Vec<Change>,
 ) -> Result<(), GitError> {
     if let (Some(a), Some(b)) = (old, new)
@@ -245,16 +340,23 @@ fn diff_entry(
     let Some(name) = new.or(old).map(|e| String::from_utf8_lossy(e.name_bytes())) else {
         return Ok(());
     };
-    let tree = |e: Option<&TreeEntry<'_>>| -> Result<Option<Tree<'_>>, GitError> {
+    let mut tree = |e: Option<&TreeEntry<'_>>| -> Result<Option<Tree<'r>>, GitError> {
         match e {
-            Some(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(repo.find_tree(e.id())?)),
+            Some(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(trees.get(repo, e.id())?)),
             _ => Ok(None),
         }
     };
     let (old_tree, new_tree) = (tree(old)?, tree(new)?);
     if old_tree.is_some() || new_tree.is_some() {
         let dir = format!("{dir}{name}/");
-        diff_trees(repo, old_tree.as_ref(), new_tree.as_ref(), &dir, changes)?;
+        diff_trees(
+            repo,
+            old_tree.as_ref(),
+            new_tree.as_ref(),
+            &dir,
+            trees,
+            changes,
+        )?;
     }
     let blob = |e: Option<&TreeEntry<'_>>| {
         e.filter(|e| is_regular_blob(e.filemode()))
