@@ -185,6 +185,9 @@ fn content_steps(
     Ok(steps)
 }
 
+/// The schema (`tracebook.yaml`) of each config blob seen, `None` for a tree without one.
+type Schemas = HashMap<Option<Oid>, Schema>;
+
 /// Below this many commits per thread, opening another repository handle is not worth it.
 const MIN_COMMITS_PER_THREAD: usize = 64;
 
@@ -194,7 +197,7 @@ fn content_steps_in(
     prefix: &str,
     log: &[Oid],
     range: std::ops::Range<usize>,
-) -> Result<(Vec<Step>, HashMap<Option<Oid>, Schema>), GitError> {
+) -> Result<(Vec<Step>, Schemas), GitError> {
     let content_of = |commit: Oid| -> Result<(Option<Tree<'_>>, Option<Tree<'_>>), GitError> {
         let tree = git.find_commit(commit)?.tree()?;
         let root = match prefix.trim_end_matches('/') {
