@@ -555,3 +555,35 @@ fn build_big_history(repo: &Repository) {
         .expect("ref");
     repo.set_head("refs/heads/main").expect("head");
 }
+
+/// Every event of a history as comparable text: commit id, item, kind, file, fingerprint.
+fn flatten(history: &tracebook_generator::git::History) -> Vec<String> {
+    let mut events: Vec<String> = history
+        .items
+        .iter()
+        .flat_map(|(id, events)| {
+            events.iter().map(move |e| {
+                let commit = &history.commits[e.commit].id;
+                format!("{commit} {id} {:?} {} {}", e.kind, e.file, e.fingerprint)
+            })
+        })
+        .collect();
+    events.sort();
+    events
+}
+
+#[test]
+fn history_from_the_commit_cache_equals_a_fresh_walk() {
+    let mut t = TestRepo::new();
+    tell_story(&mut t, "");
+    let cache = t.path().join(".tracebook/history-steps.json");
+    let fresh = flatten(&open(t.path()).history().expect("history"));
+    assert!(cache.is_file(), "the walk keeps what each commit changed");
+    let cached = flatten(&open(t.path()).history().expect("history from the cache"));
+    assert_eq!(fresh, cached);
+    // A damaged cache is ignored and rewritten, never trusted.
+    std::fs::write(&cache, b"{ not json").expect("damage");
+    assert_eq!(fresh, flatten(&open(t.path()).history().expect("history")));
+    let text = std::fs::read_to_string(&cache).expect("rewritten");
+    assert!(text.starts_with("{\"version\":1"), "{text}");
+}

@@ -38,6 +38,21 @@ impl Schema {
         }
     }
 
+    /// The schema in the config blob `oid` (`None`: the project had no `tracebook.yaml`).
+    pub(super) fn of_blob(repo: &Repository, oid: Option<Oid>) -> Result<Schema, GitError> {
+        let Some(oid) = oid else {
+            return Ok(Schema::missing());
+        };
+        let file: Arc<str> = Arc::from(CONFIG_FILE);
+        let blob = repo.find_blob(oid)?;
+        let (config, diagnostics) = Config::parse(&file, &String::from_utf8_lossy(blob.content()));
+        Ok(Schema {
+            oid: Some(oid),
+            config,
+            diagnostics,
+        })
+    }
+
     /// Reads `tracebook.yaml` from the project's tree.
     pub(super) fn read(repo: &Repository, root: &Tree<'_>) -> Result<Schema, GitError> {
         let file: Arc<str> = Arc::from(CONFIG_FILE);

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tracebook_model::{CONFIG_FILE, Fingerprint, Item, Link, ParsedFile, is_content_file};
 
 use super::cache::{ParseKey, Schema};
+use super::steps_cache::StepsCache;
 use super::{CommitInfo, GitError, Repo, blob_at, is_regular_blob, subtree};
 
 /// Commits that touched each item, newest first.
@@ -116,16 +117,16 @@ fn first_parent_log(repo: &Repository) -> Result<Vec<Oid>, GitError> {
 }
 
 /// A commit that changed content files: each file's blob before and after.
-struct Step {
-    commit: Oid,
-    schema: Option<Oid>,
-    changes: Vec<Change>,
+pub(super) struct Step {
+    pub(super) commit: Oid,
+    pub(super) schema: Option<Oid>,
+    pub(super) changes: Vec<Change>,
 }
 
-struct Change {
-    path: Arc<str>,
-    old: Option<Oid>,
-    new: Option<Oid>,
+pub(super) struct Change {
+    pub(super) path: Arc<str>,
+    pub(super) old: Option<Oid>,
+    pub(super) new: Option<Oid>,
 }
 
 impl Step {
@@ -153,34 +154,49 @@ impl Step {
 }
 
 /// The commits of `log` (oldest first) whose `content/` tree differs from the previous one's.
-/// Reading trees is most of the cost and commits are independent (each against its parent),
-/// so the log is cut into one run of commits per thread, each with its own repository handle
-/// (a libgit2 repository must not be shared between threads).
-fn content_steps(
-    repo: &Repo,
-    log: &[Oid],
-    schemas: &mut HashMap<Option<Oid>, Schema>,
-) -> Result<Vec<Step>, GitError> {
-    let chunk = log
+/// Commits already in the on-disk cache are not diffed again. Reading trees is most of the
+/// cost and commits are independent (each against its parent), so the rest is cut into one run
+/// of commits per thread, each with its own repository handle (a libgit2 repository must not
+/// be shared between threads).
+fn content_steps(repo: &Repo, log: &[Oid], schemas: &mut Schemas) -> Result<Vec<Step>, GitError> {
+    let root = repo.workdir.join(&repo.prefix);
+    let mut cache = StepsCache::load(&root, &repo.prefix);
+    let missing: Vec<usize> = (0..log.len())
+        .filter(|&i| !cache.commits.contains_key(&log[i]))
+        .collect();
+    let chunk = missing
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
         .max(MIN_COMMITS_PER_THREAD);
-    let starts: Vec<usize> = (0..log.len()).step_by(chunk).collect();
     let (git_dir, prefix) = (repo.repo.path().to_path_buf(), repo.prefix.as_str());
-    let runs = starts
-        .par_iter()
-        .map(|&start| {
+    let runs = missing
+        .par_chunks(chunk)
+        .map(|indexes| {
             let git = Repository::open(&git_dir)?;
-            let end = (start + chunk).min(log.len());
-            content_steps_in(&git, prefix, log, start..end)
+            content_steps_of(&git, prefix, log, indexes)
         })
         .collect::<Result<Vec<_>, GitError>>()?;
-    let mut steps = Vec::new();
     for (run, run_schemas) in runs {
-        steps.extend(run);
+        cache.commits.extend(run);
         for (oid, schema) in run_schemas {
             schemas.entry(oid).or_insert(schema);
         }
+    }
+    if !missing.is_empty() {
+        cache.save(&root, &repo.prefix);
+    }
+    let mut steps = Vec::new();
+    for commit in log {
+        let Some(Some(step)) = cache.commits.remove(commit) else {
+            continue;
+        };
+        if step.changes.is_empty() {
+            continue;
+        }
+        if let Entry::Vacant(slot) = schemas.entry(step.schema) {
+            slot.insert(Schema::of_blob(&repo.repo, step.schema)?);
+        }
+        steps.push(step);
     }
     Ok(steps)
 }
@@ -191,13 +207,14 @@ type Schemas = HashMap<Option<Oid>, Schema>;
 /// Below this many commits per thread, opening another repository handle is not worth it.
 const MIN_COMMITS_PER_THREAD: usize = 64;
 
-/// [`content_steps`] for `log[range]`; the commit before the range is its first parent.
-fn content_steps_in(
+/// What each commit `log[i]` of `indexes` changed against its first parent `log[i - 1]`:
+/// `None` when its `content/` tree is the parent's.
+fn content_steps_of(
     git: &Repository,
     prefix: &str,
     log: &[Oid],
-    range: std::ops::Range<usize>,
-) -> Result<(Vec<Step>, Schemas), GitError> {
+    indexes: &[usize],
+) -> Result<(Vec<(Oid, Option<Step>)>, Schemas), GitError> {
     let content_of = |commit: Oid| -> Result<(Option<Tree<'_>>, Option<Tree<'_>>), GitError> {
         let tree = git.find_commit(commit)?.tree()?;
         let root = match prefix.trim_end_matches('/') {
@@ -210,17 +227,25 @@ fn content_steps_in(
         };
         Ok((root, content))
     };
-    let mut steps = Vec::new();
+    let mut steps = Vec::with_capacity(indexes.len());
     let mut schemas = HashMap::new();
     let mut trees = TreeCache::default();
-    let mut previous = match range.start.checked_sub(1) {
-        Some(parent) => content_of(log[parent])?.1,
-        None => None,
-    };
-    for &commit in &log[range] {
+    // The previous commit's content tree, while `indexes` runs on without gaps.
+    let mut previous: Option<(usize, Option<Tree<'_>>)> = None;
+    for &i in indexes {
+        let commit = log[i];
+        let parent = match previous.take() {
+            Some((p, tree)) if p + 1 == i => tree,
+            _ => match i.checked_sub(1) {
+                Some(p) => content_of(log[p])?.1,
+                None => None,
+            },
+        };
         let (root, content) = content_of(commit)?;
         // Equal tree ids mean nothing below changed: most commits stop here.
-        if previous.as_ref().map(Tree::id) == content.as_ref().map(Tree::id) {
+        if parent.as_ref().map(Tree::id) == content.as_ref().map(Tree::id) {
+            steps.push((commit, None));
+            previous = Some((i, content));
             continue;
         }
         let schema = match &root {
@@ -233,15 +258,16 @@ fn content_steps_in(
                 None => Schema::missing(),
             });
         }
-        let changes = changed_files(git, previous.as_ref(), content.as_ref(), &mut trees)?;
-        if !changes.is_empty() {
-            steps.push(Step {
+        let changes = changed_files(git, parent.as_ref(), content.as_ref(), &mut trees)?;
+        steps.push((
+            commit,
+            Some(Step {
                 commit,
                 schema,
                 changes,
-            });
-        }
-        previous = content;
+            }),
+        ));
+        previous = Some((i, content));
     }
     Ok((steps, schemas))
 }

@@ -7,6 +7,7 @@
 mod cache;
 mod history;
 mod snapshot;
+mod steps_cache;
 
 pub use history::{History, ItemEvent, ItemEventKind};
 pub use snapshot::check_baseline_refs;
