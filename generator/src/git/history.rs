@@ -204,6 +204,9 @@ fn content_steps(repo: &Repo, log: &[Oid], schemas: &mut Schemas) -> Result<Vec<
 /// The schema (`tracebook.yaml`) of each config blob seen, `None` for a tree without one.
 type Schemas = HashMap<Option<Oid>, Schema>;
 
+/// Per commit: what it changed, `None` when its `content/` tree is its parent's.
+type CommitSteps = Vec<(Oid, Option<Step>)>;
+
 /// Below this many commits per thread, opening another repository handle is not worth it.
 const MIN_COMMITS_PER_THREAD: usize = 64;
 
@@ -214,7 +217,7 @@ fn content_steps_of(
     prefix: &str,
     log: &[Oid],
     indexes: &[usize],
-) -> Result<(Vec<(Oid, Option<Step>)>, Schemas), GitError> {
+) -> Result<(CommitSteps, Schemas), GitError> {
     let content_of = |commit: Oid| -> Result<(Option<Tree<'_>>, Option<Tree<'_>>), GitError> {
         let tree = git.find_commit(commit)?.tree()?;
         let root = match prefix.trim_end_matches('/') {
