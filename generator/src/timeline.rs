@@ -3,9 +3,10 @@
 //! the history of every item from one walk over the log.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use tracebook_model::{Baseline, ChangeReport, Fingerprint, Project, Side};
+use tracebook_model::{Baseline, ChangeReport, Item, Project, Side};
 
 use crate::error::Result;
 use crate::git::{CommitInfo, History, Repo};
@@ -37,7 +38,7 @@ pub struct BaselineSnapshot {
     pub since_previous: Option<ChangeReport>,
     /// Changes from this baseline to the working tree.
     pub since_this: ChangeReport,
-    fingerprints: HashMap<String, Fingerprint>,
+    states: HashMap<String, u64>,
 }
 
 impl Timeline {
@@ -81,10 +82,10 @@ impl Timeline {
                 total: snapshot.items.len(),
                 since_previous,
                 since_this,
-                fingerprints: snapshot
+                states: snapshot
                     .items
                     .iter()
-                    .map(|item| (item.id.clone(), item.fingerprint))
+                    .map(|item| (item.id.clone(), state_of(item)))
                     .collect(),
             });
         }
@@ -92,17 +93,31 @@ impl Timeline {
         Ok(Some(Timeline { baselines, history }))
     }
 
-    /// The oldest baseline from which on the item has had its present content (fingerprint)
-    /// in every baseline up to now; `None` when it differs from the newest baseline (or is
-    /// not in it).
-    pub fn unchanged_since(&self, id: &str, fingerprint: Fingerprint) -> Option<&Baseline> {
+    /// The oldest baseline from which on the item has been as it is now (content, status, tags
+    /// and links) in every baseline up to now; `None` when it differs from the newest baseline
+    /// (or is not in it).
+    pub fn unchanged_since(&self, item: &Item) -> Option<&Baseline> {
+        let state = state_of(item);
         self.baselines
             .iter()
             .rev()
-            .take_while(|b| b.fingerprints.get(id) == Some(&fingerprint))
+            .take_while(|b| b.states.get(&item.id) == Some(&state))
             .last()
             .map(|b| &b.baseline)
     }
+}
+
+/// What "the same form" means for an item: its fingerprint covers the content, but a status,
+/// tag or link change is a change a reviewer wants to see too (the change sets list them).
+fn state_of(item: &Item) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    item.fingerprint.hash(&mut hasher);
+    item.status.hash(&mut hasher);
+    item.tags.hash(&mut hasher);
+    for link in &item.links {
+        (&link.kind, &link.target, &link.reviewed).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 /// The side of a comparison for a baseline: its name, and its commit.

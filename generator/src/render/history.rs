@@ -302,7 +302,7 @@ pub(crate) fn item_history<'a>(
         href: baseline_href(&b.baseline.name),
     };
     let since = timeline
-        .unchanged_since(&item.id, item.fingerprint)
+        .unchanged_since(item)
         .and_then(|b| {
             timeline
                 .baselines
