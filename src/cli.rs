@@ -81,6 +81,13 @@ pub(crate) enum Command {
     /// Mark links as reviewed: stamp each link target's current fingerprint into the item's
     /// front matter (`{ id: X, reviewed: <fingerprint> }`), so the link is no longer suspect.
     Review(ReviewArgs),
+    /// Manage the user accounts of `tracebook serve` (in ROOT/.tracebook/tracebook.db, or the
+    /// PostgreSQL or SQLite database that DATABASE_URL names).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens (for scripts and CI; each acts as its user).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
@@ -155,6 +162,111 @@ pub(crate) struct ReviewArgs {
     /// Project root, the folder holding tracebook.yaml.
     #[arg(long, default_value = ".")]
     pub(crate) root: PathBuf,
+}
+
+/// Where the accounts live: shared by `tracebook user` and `tracebook token`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DbArgs {
+    /// Project root; the default database is ROOT/.tracebook/tracebook.db (SQLite).
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Database instead of the default: postgres://USER@HOST/DB or sqlite://PATH.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+}
+
+/// `tracebook user` subcommands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum UserCommand {
+    /// Add a user (asks for the password twice, or reads one line with --password-stdin).
+    Add {
+        /// Login name (no spaces).
+        name: String,
+        /// What the user may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set a user's password (their sessions end; their API tokens stay valid).
+    Passwd {
+        /// Login name.
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Remove a user with their API tokens and sessions.
+    Remove {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the users.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `tracebook token` subcommands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum TokenCommand {
+    /// Create a token and print its secret, once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// A label to recognise it by (e.g. "ci").
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        /// The token's id (`tracebook token list`).
+        id: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the tokens (never their secrets).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// A user's role on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoleArg {
+    /// Reads the site and the API.
+    Viewer,
+    /// Also edits items.
+    Editor,
+    /// Also manages users and tokens.
+    Admin,
+}
+
+/// `user list` and `token list` output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON array.
+    Json,
 }
 
 /// Diagnostic output formats.

@@ -53,6 +53,8 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         Command::Search(args) => crate::search_cmd::search(args),
         Command::Diff(args) => crate::diff_cmd::diff(&args),
         Command::Review(args) => crate::review_cmd::review(&args),
+        Command::User(command) => crate::user_cmd::user(command),
+        Command::Token(command) => crate::user_cmd::token(command),
         Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
     }
 }

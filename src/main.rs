@@ -9,6 +9,7 @@ mod report;
 mod review_cmd;
 mod search_cmd;
 mod serve_cmd;
+mod user_cmd;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,10 @@
 //! MFA and the edit API arrive with issue #5, the rebuild worker with issue #7.
 //! Depends on tracebook-generator (and so the model); never the other way round.
 
+/// Users, API tokens and the audit log (issue 5); public as a unit with its own `Error`.
+pub mod accounts;
+/// The edit engine behind the write API (issue 5): `Editor`, `EditError`; no routes yet.
+pub mod edits;
 mod error;
 mod middleware;
 mod routes;

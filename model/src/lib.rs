@@ -11,6 +11,7 @@ mod changes;
 mod config;
 mod coverage;
 pub mod diagnostic;
+mod edit;
 mod export;
 mod fingerprint;
 mod graph;
@@ -22,6 +23,7 @@ mod reader;
 mod review;
 mod schema;
 mod suggest;
+mod text_edit;
 pub mod yaml;
 
 pub use baseline::{Baseline, parse_baseline};
@@ -34,6 +36,7 @@ pub use config::{
 };
 pub use coverage::{EXEMPT_STATUS, RuleCoverage, is_covered, item_coverage};
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
+pub use edit::{ItemEdit, KeyChange, TextEditError, edit_item, render_item};
 pub use export::export;
 pub use fingerprint::Fingerprint;
 pub use graph::{Edge, Graph};

@@ -5,9 +5,8 @@
 //! Pure text in, text out; the caller reads and writes the file, and should re-parse the result
 //! with [`crate::parse_file`] before writing it.
 
-use std::ops::Range;
-
 use crate::fingerprint::Fingerprint;
+use crate::text_edit::{self, Edit, Missing};
 use crate::yaml::{self, Key, Node, Value};
 
 /// One link to mark as reviewed: its kind, its target and the target's current fingerprint.
@@ -89,11 +88,14 @@ pub enum ReviewError {
     },
 }
 
-/// One replacement, in bytes of the YAML text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Edit {
-    range: Range<usize>,
-    text: String,
+impl ReviewError {
+    fn missing(missing: Missing, id: &str) -> ReviewError {
+        match missing {
+            Missing::NoItems => ReviewError::NoItems,
+            Missing::NotFound => ReviewError::ItemNotFound(id.to_owned()),
+            Missing::Duplicate => ReviewError::DuplicateItem(id.to_owned()),
+        }
+    }
 }
 
 /// Stamps each link of `stamps` on item `id` in `text`, the contents of `file` (whose extension
@@ -120,13 +122,15 @@ pub fn stamp_links(
     id: &str,
     stamps: &[Stamp],
 ) -> Result<Stamped, ReviewError> {
-    let (yaml_range, first_line) = yaml_part(file, text)?;
+    let (yaml_range, first_line) =
+        text_edit::yaml_part(file.ends_with(".md"), text).ok_or(ReviewError::NoItems)?;
     let yaml_text = &text[yaml_range.clone()];
     let root = yaml::parse(yaml_text, first_line).map_err(|err| ReviewError::Syntax {
         line: err.pos.line,
         message: err.message,
     })?;
-    let entries = find_item(&root, file.ends_with(".md"), id)?;
+    let (_, entries) = text_edit::find_item(&root, file.ends_with(".md"), id)
+        .map_err(|missing| ReviewError::missing(missing, id))?;
     let mut edits: Vec<Edit> = Vec::new();
     let mut outcomes = Vec::with_capacity(stamps.len());
     for (i, stamp) in stamps.iter().enumerate() {
@@ -158,68 +162,8 @@ pub fn stamp_links(
     // The same link stamped twice gives the same edit; keep one.
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     edits.dedup();
-    let text = (!edits.is_empty()).then(|| apply(text, yaml_range.start, &edits));
+    let text = (!edits.is_empty()).then(|| text_edit::apply(text, yaml_range.start, &edits));
     Ok(Stamped { text, outcomes })
-}
-
-/// The YAML part of the file (after a UTF-8 byte order mark) and its first line in the file.
-fn yaml_part(file: &str, text: &str) -> Result<(Range<usize>, u32), ReviewError> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    if !file.ends_with(".md") {
-        return Ok((start..text.len(), 1));
-    }
-    let fm = front_matter(&text[start..]).ok_or(ReviewError::NoItems)?;
-    Ok((start + fm.start..start + fm.end, 2))
-}
-
-/// The front matter's byte range, split exactly as `item.rs` splits it: the first line is `---`,
-/// the block ends at the next `---` or `...` line.
-fn front_matter(text: &str) -> Option<Range<usize>> {
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next()?;
-    if first.trim_end() != "---" {
-        return None;
-    }
-    let mut offset = first.len();
-    for line in lines {
-        if matches!(line.trim_end(), "---" | "...") {
-            return Some(first.len()..offset);
-        }
-        offset += line.len();
-    }
-    None
-}
-
-/// The entries of the item `id`: the front matter itself, or one mapping of a YAML list.
-fn find_item<'n>(
-    root: &'n Node,
-    is_markdown: bool,
-    id: &str,
-) -> Result<&'n [(Key, Node)], ReviewError> {
-    let candidates: Vec<&[(Key, Node)]> = match &root.value {
-        Value::Map(entries) if is_markdown => vec![entries],
-        Value::Seq(nodes) if !is_markdown => nodes
-            .iter()
-            .filter_map(|n| match &n.value {
-                Value::Map(entries) => Some(entries.as_slice()),
-                _ => None,
-            })
-            .collect(),
-        _ => return Err(ReviewError::NoItems),
-    };
-    let mut found = candidates.into_iter().filter(|entries| {
-        get(entries, "id")
-            .and_then(|n| n.value.scalar_text())
-            .as_deref()
-            == Some(id)
-    });
-    let item = found
-        .next()
-        .ok_or_else(|| ReviewError::ItemNotFound(id.to_owned()))?;
-    if found.next().is_some() {
-        return Err(ReviewError::DuplicateItem(id.to_owned()));
-    }
-    Ok(item)
 }
 
 fn get<'n>(entries: &'n [(Key, Node)], name: &str) -> Option<&'n Node> {
@@ -347,20 +291,6 @@ fn block_insert(yaml_text: &str, first_key: &Key, last: &Node, fp: &str) -> Edit
         range: at..at,
         text: format!("{eol}{indent}reviewed: \"{fp}\""),
     }
-}
-
-/// Applies sorted, non-overlapping edits (ranges relative to `base`) to `text`.
-fn apply(text: &str, base: usize, edits: &[Edit]) -> String {
-    let mut out = String::with_capacity(text.len() + edits.len() * 40);
-    let mut done = 0;
-    for edit in edits {
-        let (start, end) = (base + edit.range.start, base + edit.range.end);
-        out.push_str(&text[done..start]);
-        out.push_str(&edit.text);
-        done = end;
-    }
-    out.push_str(&text[done..]);
-    out
 }
 
 #[cfg(test)]

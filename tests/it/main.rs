@@ -1,6 +1,7 @@
 //! End-to-end tests of the `tracebook` binary on fixture projects and on content/ (one test
 //! binary, one module per feature: see tests/README.md).
 
+mod accounts;
 mod baselines;
 mod browser;
 mod check_cli;

@@ -194,7 +194,7 @@ fn is_regular_blob(mode: i32) -> bool {
 
 /// Seconds since the epoch as a UTC calendar date, YYYY-MM-DD (proleptic Gregorian), using
 /// Howard Hinnant's `civil_from_days`; a date crate for one line of output is not worth it.
-fn utc_date(seconds: i64) -> String {
+pub fn utc_date(seconds: i64) -> String {
     let z = seconds.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -120,7 +120,7 @@ fn writes_numeric_looking_fingerprints_quoted() {
         assert!(text.contains(&format!("reviewed: \"{fp}\"")), "{text}");
         let yaml = &text[4..text.find("\n---\n").expect("front matter end")];
         let root = yaml::parse(yaml, 2).expect("valid");
-        let entries = find_item(&root, true, "R-2").expect("item");
+        let (_, entries) = text_edit::find_item(&root, true, "R-2").expect("item");
         let target = link_targets(entries, "derives_from", "R-1")[0];
         let Value::Map(target) = &target.value else {
             panic!("mapping")
