@@ -96,14 +96,13 @@ impl Timeline {
     /// The oldest baseline from which on the item has been as it is now (content, status, tags
     /// and links) in every baseline up to now; `None` when it differs from the newest baseline
     /// (or is not in it).
-    pub fn unchanged_since(&self, item: &Item) -> Option<&Baseline> {
+    pub fn unchanged_since(&self, item: &Item) -> Option<&BaselineSnapshot> {
         let state = state_of(item);
         self.baselines
             .iter()
             .rev()
             .take_while(|b| b.states.get(&item.id) == Some(&state))
             .last()
-            .map(|b| &b.baseline)
     }
 }
 

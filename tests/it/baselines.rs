@@ -141,11 +141,18 @@ fn pump_repository() -> tempfile::TempDir {
     dir
 }
 
-fn diff_json(root: &Path, args: &[&str]) -> Value {
+/// `tracebook diff ARGS… --root ROOT`.
+fn diff(root: &Path, args: &[&str]) -> std::process::Output {
     let mut all = vec!["diff"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--root", root.to_str().expect("utf-8"), "--format", "json"]);
-    let out = tracebook(&all);
+    all.extend_from_slice(&["--root", root.to_str().expect("utf-8")]);
+    tracebook(&all)
+}
+
+fn diff_json(root: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json"]);
+    let out = diff(root, &all);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).expect("json")
 }
@@ -241,13 +248,7 @@ fn diff_resolves_baseline_names_and_compares_to_the_working_tree() {
         ),
         (Some("title"), Some("Alarm volume"), Some("Alarm loudness"))
     );
-    let human = tracebook(&[
-        "diff",
-        "R1",
-        "R2",
-        "--root",
-        dir.path().to_str().expect("utf-8"),
-    ]);
+    let human = diff(dir.path(), &["R1", "R2"]);
     assert_eq!(code(&human), 0, "{}", stderr(&human));
     let text = stdout(&human);
     assert!(text.contains("1 added, 1 removed, 2 modified"), "{text}");
@@ -264,15 +265,7 @@ fn diff_resolves_baseline_names_and_compares_to_the_working_tree() {
 #[test]
 fn diff_markdown_is_a_pull_request_summary() {
     let dir = pump_repository();
-    let out = tracebook(&[
-        "diff",
-        "v1",
-        "v2",
-        "--root",
-        dir.path().to_str().expect("utf-8"),
-        "--format",
-        "markdown",
-    ]);
+    let out = diff(dir.path(), &["v1", "v2", "--format", "markdown"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("### tracebook: v1 → v2"), "{text}");
@@ -288,7 +281,7 @@ fn diff_markdown_is_a_pull_request_summary() {
 #[test]
 fn diff_names_an_unknown_ref_and_the_baselines() {
     let dir = pump_repository();
-    let out = tracebook(&["diff", "v9", "--root", dir.path().to_str().expect("utf-8")]);
+    let out = diff(dir.path(), &["v9"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(

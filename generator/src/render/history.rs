@@ -301,15 +301,7 @@ pub(crate) fn item_history<'a>(
         name: &b.baseline.name,
         href: baseline_href(&b.baseline.name),
     };
-    let since = timeline
-        .unchanged_since(item)
-        .and_then(|b| {
-            timeline
-                .baselines
-                .iter()
-                .find(|s| s.baseline.name == b.name)
-        })
-        .map(link);
+    let since = timeline.unchanged_since(item).map(link);
     let changed_after = match since {
         Some(_) => None,
         None => timeline.baselines.last().map(link),
