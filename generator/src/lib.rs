@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+mod build_info;
 mod chart;
 mod error;
 pub mod git;
@@ -18,11 +19,12 @@ mod static_search;
 mod theme;
 mod timeline;
 
+pub use build_info::BuildInfo;
 pub use error::{Error, Result};
 pub use load::load;
 pub use markdown::render_markdown;
 pub use publish::publish;
-pub use render::{BuildReport, build_site, render_site};
+pub use render::{BuildOptions, BuildReport, build_site, build_site_with, render_site};
 pub use server_search::{
     DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT, Facets, Highlight, Hit, MAX_LIMIT as SEARCH_MAX_LIMIT,
     SearchIndex, SearchQuery, SearchResults, Snippet, SyncReport, index_dir as search_index_dir,

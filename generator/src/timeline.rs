@@ -1,6 +1,6 @@
 //! The project's past, for the site and `tracebook diff`: every baseline loaded at its ref,
 //! the changes between consecutive baselines and from each baseline to the working tree, and
-//! the history of every item from one walk over the log.
+//! the history of every item from one walk over the log, and the commit the work tree is at.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -9,7 +9,7 @@ use std::path::Path;
 use tracebook_model::{Baseline, ChangeReport, Item, Project, Side};
 
 use crate::error::Result;
-use crate::git::{CommitInfo, History, Repo};
+use crate::git::{CommitInfo, Head, History, Repo};
 
 /// Label of the working-tree side of a comparison.
 pub const WORKING_TREE: &str = "working tree";
@@ -21,6 +21,9 @@ pub struct Timeline {
     pub baselines: Vec<BaselineSnapshot>,
     /// Who changed which item when.
     pub history: History,
+    /// The commit the work tree is at (`None` before the first commit): what the site says it
+    /// was built from.
+    pub head: Option<Head>,
 }
 
 /// One baseline with its content and the changes around it.
@@ -90,7 +93,12 @@ impl Timeline {
             });
         }
         let history = repo.history()?;
-        Ok(Some(Timeline { baselines, history }))
+        let head = repo.head()?;
+        Ok(Some(Timeline {
+            baselines,
+            history,
+            head,
+        }))
     }
 
     /// The oldest baseline from which on the item has been as it is now (content, status, tags

@@ -5,10 +5,12 @@
 //! project root, as in the model.
 
 mod cache;
+mod head;
 mod history;
 mod snapshot;
 mod steps_cache;
 
+pub use head::Head;
 pub use history::{History, ItemEvent, ItemEventKind};
 pub use snapshot::check_baseline_refs;
 

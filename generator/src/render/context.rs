@@ -10,6 +10,14 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) version: &'static str,
     /// Whether the site has baseline pages (a git repository with baselines).
     pub(crate) has_baselines: bool,
+    /// Full id of the commit the site is built from (`None` outside git).
+    pub(crate) commit: Option<&'a str>,
+    /// Its first 8 hex digits.
+    pub(crate) commit_short: Option<&'a str>,
+    /// The project's files differed from `commit` at build time.
+    pub(crate) has_uncommitted_changes: bool,
+    /// Item pages link to the server's edit form.
+    pub(crate) has_edit_links: bool,
     pub(crate) kinds: Vec<NavKind<'a>>,
     pub(crate) link_kinds: Vec<NavLink<'a>>,
 }

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tracebook_model::Project;
 
+use crate::build_info::BuildInfo;
 use crate::error::{Error, Result};
 use crate::publish::publish;
 use crate::static_search::{StaticSearchOptions, write_static_search};
@@ -31,6 +32,17 @@ pub struct BuildReport {
     pub assets: usize,
 }
 
+/// How a site is built, beyond the project and the theme.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// Baselines and history from git, and the commit the site is built from (pages show it);
+    /// `None` outside git.
+    pub timeline: Option<&'a Timeline>,
+    /// Adds an "Edit" link to every item page, to `items/<ID>/edit` next to the page: the edit
+    /// form of `tracebook serve`. Off for static sites, which have no server behind them.
+    pub edit_links: bool,
+}
+
 /// Renders `project` with `theme` and publishes it atomically as `out`. A project with errors
 /// publishes nothing, and neither does a failed render: `out` stays as it was.
 /// `timeline` (baselines and history from git) adds the baseline pages and item history.
@@ -42,12 +54,27 @@ pub fn build_site(
     out: &Path,
     on_page: &(dyn Fn() + Sync),
 ) -> Result<BuildReport> {
+    let options = BuildOptions {
+        timeline,
+        edit_links: false,
+    };
+    build_site_with(project, theme, out, &options, on_page)
+}
+
+/// [`build_site`] with all options.
+pub fn build_site_with(
+    project: &Project,
+    theme: &Theme,
+    out: &Path,
+    options: &BuildOptions<'_>,
+    on_page: &(dyn Fn() + Sync),
+) -> Result<BuildReport> {
     let errors = project.counts().errors;
     if errors > 0 {
         return Err(Error::ContentErrors(errors));
     }
     publish(out, |staging| {
-        render_site(project, timeline, theme, staging, on_page)
+        render_site_with(project, theme, staging, options, on_page)
     })
 }
 
@@ -59,10 +86,28 @@ pub fn render_site(
     dir: &Path,
     on_page: &(dyn Fn() + Sync),
 ) -> Result<BuildReport> {
-    let mut base = tera::Context::new();
-    let timeline = timeline.filter(|t| !t.baselines.is_empty() || !t.history.commits.is_empty());
+    let options = BuildOptions {
+        timeline,
+        edit_links: false,
+    };
+    render_site_with(project, theme, dir, &options, on_page)
+}
+
+fn render_site_with(
+    project: &Project,
+    theme: &Theme,
+    dir: &Path,
+    options: &BuildOptions<'_>,
+    on_page: &(dyn Fn() + Sync),
+) -> Result<BuildReport> {
+    let head = options.timeline.and_then(|t| t.head.as_ref());
+    let timeline = options
+        .timeline
+        .filter(|t| !t.baselines.is_empty() || !t.history.commits.is_empty());
     let has_baselines = timeline.is_some_and(|t| !t.baselines.is_empty());
-    base.insert("site", &pages::site(project, has_baselines));
+    let mut base = tera::Context::new();
+    let site = pages::site(project, has_baselines, head, options.edit_links);
+    base.insert("site", &site);
     let index = problems::ProblemIndex::new(project);
     let (per_item, all_problems) = index.group(project);
     let renderer = Renderer {
@@ -170,6 +215,7 @@ pub fn render_site(
 
     let mut assets = write_assets(project, theme, dir)?;
     assets += write_static_search(project, dir, &StaticSearchOptions::default())?.files;
+    BuildInfo::new(head, options.edit_links).write(dir)?;
     Ok(BuildReport { pages, assets })
 }
 

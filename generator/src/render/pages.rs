@@ -5,9 +5,15 @@ use tracebook_model::{Project, item_coverage};
 use super::context::*;
 use super::paths::{item_href, kind_href, matrix_href, rule_href};
 use crate::chart;
+use crate::git::Head;
 use crate::markdown::render_markdown;
 
-pub(crate) fn site(project: &Project, has_baselines: bool) -> SiteCtx<'_> {
+pub(crate) fn site<'a>(
+    project: &'a Project,
+    has_baselines: bool,
+    head: Option<&'a Head>,
+    has_edit_links: bool,
+) -> SiteCtx<'a> {
     let config = &project.config;
     SiteCtx {
         project: if config.project.is_empty() {
@@ -17,6 +23,10 @@ pub(crate) fn site(project: &Project, has_baselines: bool) -> SiteCtx<'_> {
         },
         version: env!("CARGO_PKG_VERSION"),
         has_baselines,
+        commit: head.map(|h| h.commit.id.as_str()),
+        commit_short: head.map(|h| h.commit.short.as_str()),
+        has_uncommitted_changes: head.is_some_and(|h| h.is_dirty),
+        has_edit_links,
         kinds: config
             .kinds
             .iter()

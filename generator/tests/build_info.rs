@@ -1,0 +1,212 @@
+//! What a site says about its build: the commit on every page and in `build-info.json`, and
+//! edit links only when the build asks for them. Projects are fixtures copied into temp
+//! folders, committed with git2 where the test needs a repository.
+
+use std::path::{Path, PathBuf};
+
+use git2::{IndexAddOption, Repository, Signature};
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+use tracebook_generator::{BuildInfo, BuildOptions, Theme, Timeline, build_site_with, load};
+
+/// The fixture `rel`, copied to `DIR/project`; committed when `commit`.
+fn project(rel: &str, commit: bool) -> (TempDir, PathBuf) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(rel);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("project");
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.expect("walk");
+        let target = root.join(entry.path().strip_prefix(&from).expect("prefix"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    if commit {
+        let repo = Repository::init(&root).expect("init");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let who = Signature::now("Ada", "ada@example.com").expect("signature");
+        repo.commit(Some("HEAD"), &who, &who, "initial", &tree, &[])
+            .expect("commit");
+    }
+    (dir, root)
+}
+
+fn head(root: &Path) -> String {
+    let repo = Repository::open(root).expect("open");
+    let commit = repo.head().expect("head").peel_to_commit().expect("commit");
+    commit.id().to_string()
+}
+
+/// Builds `root` into `DIR/site` the way `tracebook build` does, with `edit_links`.
+fn build(root: &Path, edit_links: bool) -> PathBuf {
+    let project = load(root).expect("load");
+    assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
+    let timeline = Timeline::collect(root, &project).expect("timeline");
+    let out = root.parent().expect("parent").join("site");
+    let options = BuildOptions {
+        timeline: timeline.as_ref(),
+        edit_links,
+    };
+    let theme = Theme::embedded().expect("theme");
+    build_site_with(&project, &theme, &out, &options, &|| ()).expect("build");
+    out
+}
+
+fn html_pages(site: &Path) -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = walkdir::WalkDir::new(site)
+        .into_iter()
+        .map(|e| e.expect("walk").into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    assert!(pages.len() > 5, "only {} pages", pages.len());
+    pages
+}
+
+fn select<'d>(page: &'d Html, css: &str) -> Vec<scraper::ElementRef<'d>> {
+    page.select(&Selector::parse(css).expect("selector"))
+        .collect()
+}
+
+fn parse(path: &Path) -> Html {
+    Html::parse_document(&std::fs::read_to_string(path).expect("read page"))
+}
+
+#[test]
+fn every_page_shows_the_commit_it_was_built_from() {
+    let (_dir, root) = project("valid/minimal", true);
+    let commit = head(&root);
+    let site = build(&root, false);
+    for path in html_pages(&site) {
+        let page = parse(&path);
+        let shown = select(&page, "footer code.commit");
+        assert_eq!(shown.len(), 1, "{}", path.display());
+        let code = shown[0];
+        assert_eq!(code.text().collect::<String>(), commit[..8]);
+        assert_eq!(code.value().attr("title"), Some(commit.as_str()));
+        assert_eq!(code.value().attr("data-commit"), Some(commit.as_str()));
+        assert!(select(&page, "footer .uncommitted").is_empty());
+    }
+    let info = BuildInfo::read(&site).expect("build-info.json");
+    assert_eq!(
+        info,
+        BuildInfo {
+            commit: Some(commit),
+            has_uncommitted_changes: false,
+            has_edit_links: false,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    );
+    assert!(info.is_this_version());
+}
+
+#[test]
+fn uncommitted_project_changes_are_marked_and_others_are_not() {
+    let (_dir, root) = project("valid/minimal", true);
+    // A file outside the project's paths does not make the site differ from the commit.
+    std::fs::write(root.join("notes.txt"), "scratch").expect("write");
+    let site = build(&root, false);
+    let info = BuildInfo::read(&site).expect("build-info.json");
+    assert!(!info.has_uncommitted_changes);
+
+    let file = root.join("content/needs/STK-001.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replace("title:", "title: Changed")).expect("write");
+    let site = build(&root, false);
+    let info = BuildInfo::read(&site).expect("build-info.json");
+    assert!(info.has_uncommitted_changes);
+    assert_eq!(info.commit, Some(head(&root)));
+    let page = parse(&site.join("index.html"));
+    let marks = select(&page, "footer .uncommitted");
+    assert_eq!(marks.len(), 1);
+    assert_eq!(
+        marks[0].text().collect::<String>(),
+        "with uncommitted changes"
+    );
+}
+
+#[test]
+fn outside_git_pages_name_no_commit() {
+    let (_dir, root) = project("valid/minimal", false);
+    let site = build(&root, false);
+    for path in html_pages(&site) {
+        let page = parse(&path);
+        assert!(
+            select(&page, "footer .commit").is_empty(),
+            "{}",
+            path.display()
+        );
+    }
+    let info = BuildInfo::read(&site).expect("build-info.json");
+    assert_eq!(info.commit, None);
+    assert!(!info.has_uncommitted_changes);
+}
+
+#[test]
+fn edit_links_appear_on_item_pages_only_when_asked_for() {
+    let (_dir, root) = project("valid/minimal", true);
+    let site = build(&root, false);
+    for path in html_pages(&site) {
+        let page = parse(&path);
+        assert!(
+            select(&page, "a.edit-link").is_empty(),
+            "{}",
+            path.display()
+        );
+    }
+
+    let site = build(&root, true);
+    assert!(
+        BuildInfo::read(&site)
+            .expect("build-info.json")
+            .has_edit_links
+    );
+    let mut items = 0;
+    for path in html_pages(&site) {
+        let page = parse(&path);
+        let links = select(&page, "a.edit-link");
+        let rel = path.strip_prefix(&site).expect("prefix");
+        let is_item = rel.starts_with("items");
+        if is_item {
+            items += 1;
+            assert_eq!(links.len(), 1, "{}", rel.display());
+            // Relative to items/<ID>/index.html: the server's /items/<ID>/edit.
+            assert_eq!(links[0].value().attr("href"), Some("edit"));
+        } else {
+            assert!(links.is_empty(), "{}", rel.display());
+        }
+    }
+    assert_eq!(items, 6);
+}
+
+#[test]
+fn builds_of_one_commit_stay_identical() {
+    let (_dir, root) = project("valid/minimal", true);
+    let read = |site: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(site)
+            .into_iter()
+            .map(|e| e.expect("walk"))
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(site).expect("prefix").to_path_buf();
+                (rel, std::fs::read(e.path()).expect("read"))
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let first = read(&build(&root, true));
+    let second = read(&build(&root, true));
+    assert!(first == second, "two builds of one commit differ");
+}
