@@ -53,21 +53,9 @@ pub(crate) enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Serve the built site (building it first if missing) and the API until SIGTERM.
-    Serve {
-        /// Project root, the folder holding tracebook.yaml.
-        #[arg(default_value = ".")]
-        root: PathBuf,
-        /// Site folder to serve [default: ROOT/public].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Address to listen on.
-        #[arg(long, env = "TRACEBOOK_BIND", default_value = "127.0.0.1")]
-        bind: String,
-        /// Port to listen on (0: any free port, printed at start-up).
-        #[arg(long, env = "TRACEBOOK_PORT", default_value_t = 8080)]
-        port: u16,
-    },
+    /// Serve the site and the API behind sign-in until SIGTERM; edits become git commits and
+    /// the site is rebuilt after each. Builds the site first when it is missing or stale.
+    Serve(ServeArgs),
     /// Search the items: ranked hits with snippets, and counts per kind and status.
     ///
     /// All words must match; "a phrase"; prefix*; kind:K status:S tag:T id:ID filters; -word
@@ -175,6 +163,54 @@ pub(crate) struct DbArgs {
     pub(crate) database_url: Option<String>,
 }
 
+/// Options of `tracebook serve`; each flag also reads an environment variable.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Site folder to serve [default: ROOT/public].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "TRACEBOOK_BIND", default_value = "127.0.0.1")]
+    pub(crate) bind: String,
+    /// Port to listen on (0: any free port, printed at start-up).
+    #[arg(long, env = "TRACEBOOK_PORT", default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Accounts database: postgres://USER@HOST/DB or sqlite://PATH [default: SQLite in
+    /// ROOT/.tracebook/tracebook.db].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+    /// Redis for the rebuild queue (used by `tracebook worker`; until then the server
+    /// rebuilds in-process).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Secret that signs session cookies (32 characters or more) [default: a random key kept
+    /// in ROOT/.tracebook/secret-key].
+    #[arg(long, env = "TRACEBOOK_SECRET_KEY", hide_env_values = true)]
+    pub(crate) secret_key: Option<String>,
+    /// The URL people use to reach the server; https turns on Secure cookies and HSTS.
+    #[arg(long, env = "TRACEBOOK_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    /// Every user must set up two-factor sign-in (TOTP) before reaching the site.
+    #[arg(long, env = "TRACEBOOK_MFA_REQUIRED")]
+    pub(crate) mfa_required: bool,
+    /// Sign-in attempts per minute per client address and per account.
+    #[arg(
+        long,
+        env = "TRACEBOOK_LOGIN_ATTEMPTS_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub(crate) login_attempts_per_minute: u32,
+    /// Take client addresses from X-Forwarded-For (only behind a proxy that sets it).
+    #[arg(long, env = "TRACEBOOK_TRUST_PROXY")]
+    pub(crate) trust_proxy: bool,
+    /// Branch edits are committed on [default: the checked-out branch].
+    #[arg(long, env = "TRACEBOOK_BRANCH")]
+    pub(crate) branch: Option<String>,
+}
+
 /// `tracebook user` subcommands.
 #[derive(Subcommand, Debug)]
 pub(crate) enum UserCommand {
@@ -203,6 +239,14 @@ pub(crate) enum UserCommand {
     },
     /// Remove a user with their API tokens and sessions.
     Remove {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Turn off a user's two-factor sign-in (lost phone): they sign in with the password
+    /// and enroll again; their sessions end.
+    ResetMfa {
         /// Login name.
         name: String,
         #[command(flatten)]

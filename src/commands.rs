@@ -36,20 +36,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             format: ExportFormat::Json,
             out,
         } => export(&root, out.as_deref()),
-        Command::Serve {
-            root,
-            out,
-            bind,
-            port,
-        } => {
-            let out = out.unwrap_or_else(|| root.join("public"));
-            crate::serve_cmd::serve(crate::serve_cmd::ServeOptions {
-                root,
-                out,
-                bind,
-                port,
-            })
-        }
+        Command::Serve(args) => crate::serve_cmd::serve(args),
         Command::Search(args) => crate::search_cmd::search(args),
         Command::Diff(args) => crate::diff_cmd::diff(&args),
         Command::Review(args) => crate::review_cmd::review(&args),

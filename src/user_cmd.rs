@@ -55,6 +55,18 @@ pub(crate) fn user(command: UserCommand) -> Result<ExitCode> {
                 Ok(())
             })
         }
+        UserCommand::ResetMfa { name, db } => run(&db, async move |store| {
+            store.reset_mfa(&name).await?;
+            let user = store.user(&name).await?;
+            store.end_sessions_of(user.id).await?;
+            store
+                .audit("user.reset_mfa", Some(&name), Some(CLIENT), "")
+                .await?;
+            eprintln!(
+                "turned off two-factor sign-in for {name}; they enroll again at next sign-in"
+            );
+            Ok(())
+        }),
         UserCommand::Remove { name, db } => run(&db, async move |store| {
             store.remove_user(&name).await?;
             store
@@ -127,7 +139,7 @@ fn block_on<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
 }
 
 /// `url` without a password, for messages.
-fn redacted(url: &str) -> String {
+pub(crate) fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];

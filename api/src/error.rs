@@ -2,7 +2,7 @@
 //! goes to the log inside the request's span.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// An error a handler returns.
@@ -11,6 +11,18 @@ pub enum ApiError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The request carries no valid session or token (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The user may not do this: role, CSRF token or origin (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// Too many attempts; try again after this many seconds (429 with Retry-After).
+    #[error("too many attempts: try again in {0} s")]
+    TooManyRequests(u64),
     /// A part the request needs is not available right now.
     #[error("{0}")]
     Unavailable(String),
@@ -23,6 +35,10 @@ impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -33,13 +49,24 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
         let message = match &self {
-            ApiError::BadRequest(message) | ApiError::Unavailable(message) => message.clone(),
+            ApiError::BadRequest(message)
+            | ApiError::Unauthorized(message)
+            | ApiError::Forbidden(message)
+            | ApiError::NotFound(message)
+            | ApiError::Unavailable(message) => message.clone(),
+            ApiError::TooManyRequests(_) => self.to_string(),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 "internal error".to_owned()
             }
         };
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
+        let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        if let ApiError::TooManyRequests(seconds) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
+        response
     }
 }
 

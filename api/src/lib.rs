@@ -1,19 +1,27 @@
 //! tracebook-api: the axum application behind `tracebook serve`.
 //!
 //! `app(state)` builds the router with its whole middleware stack; the binary binds and serves
-//! it. For now it serves the built site, `/healthz` and `/api/search`; accounts, sessions, CSRF,
-//! MFA and the edit API arrive with issue #5, the rebuild worker with issue #7.
+//! it: the built site, sign-in and MFA pages, the JSON API and the edit form, all behind one
+//! middleware stack (see `middleware.rs` for its order). The Redis-fed worker is issue #7.
 //! Depends on tracebook-generator (and so the model); never the other way round.
 
 /// Users, API tokens and the audit log (issue 5); public as a unit with its own `Error`.
 pub mod accounts;
+/// Who a request comes from and the layers that decide it.
+pub mod auth;
+mod config;
 /// The edit engine behind the write API (issue 5): `Editor`, `EditError`; no routes yet.
 pub mod edits;
 mod error;
 mod middleware;
+mod openapi;
+mod pages;
+/// The in-process rebuild queue: republishes the site after commits.
+pub mod rebuild;
 mod routes;
 mod state;
 
+pub use config::ServerConfig;
 pub use error::ApiError;
 pub use state::AppState;
 
@@ -23,8 +31,8 @@ use axum::Router;
 pub fn app(state: AppState) -> Router {
     let site = tower_http::services::ServeDir::new(state.site_dir.as_path())
         .append_index_html_on_directories(true);
-    let router = routes::router().fallback_service(site).with_state(state);
-    middleware::stack(router)
+    let router = routes::router().fallback_service(site);
+    middleware::stack(router, state)
 }
 
 /// Serves the application on `listener` until `shutdown` resolves; in-flight requests finish
@@ -34,7 +42,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Connect info gives the rate limits and audit lines the client address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -1,28 +1,73 @@
-//! Shared state of the server, cloned into every handler (cheap: paths behind an `Arc`).
+//! Shared state of the server, cloned into every handler (cheap: everything behind an `Arc` or
+//! a pool handle).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tracebook_generator::SearchIndex;
 
-/// What handlers need: where the project and the published site are.
+use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
+
+use crate::accounts::AccountStore;
+use crate::auth::{AuthCache, LoginLimits, SetupToken, cookie};
+use crate::config::ServerConfig;
+use crate::edits::Editor;
+use crate::rebuild::Rebuilder;
+
+/// What handlers and middleware need.
 #[derive(Clone)]
 pub struct AppState {
-    /// The project root (holds tracebook.yaml and `.tracebook/search/`).
+    /// The project root (holds tracebook.yaml and `.tracebook/`).
     pub root: Arc<PathBuf>,
     /// The published site folder served to readers.
     pub site_dir: Arc<PathBuf>,
     /// The tantivy index of the project's items (`None` until one could be opened).
     pub search: Option<Arc<SearchIndex>>,
+    /// Users, sessions, tokens and the audit log.
+    pub accounts: AccountStore,
+    /// Settings from flags and environment.
+    pub config: Arc<ServerConfig>,
+    /// The edit engine (`None` when the project is not in a git work tree: read-only).
+    pub editor: Option<Arc<Editor>>,
+    /// Rebuilds and republishes the site after each commit (`None`: the site is not rebuilt).
+    pub rebuild: Option<Arc<Rebuilder>>,
+    /// The first-run setup secret (see [`SetupToken`]).
+    pub setup: Arc<SetupToken>,
+    /// Sign-in attempt limits.
+    pub(crate) limits: Arc<LoginLimits>,
+    /// Signs session cookies.
+    pub(crate) cookie_key: Key,
+    /// Recent session and token lookups.
+    pub(crate) auth_cache: Arc<AuthCache>,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Key {
+        state.cookie_key.clone()
+    }
 }
 
 impl AppState {
     /// State for a project at `root` whose site is published at `site_dir`.
-    pub fn new(root: PathBuf, site_dir: PathBuf) -> AppState {
+    pub fn new(
+        root: PathBuf,
+        site_dir: PathBuf,
+        accounts: AccountStore,
+        config: ServerConfig,
+    ) -> AppState {
         AppState {
             root: Arc::new(root),
             site_dir: Arc::new(site_dir),
             search: None,
+            accounts,
+            limits: Arc::new(LoginLimits::new(config.login_attempts_per_minute)),
+            cookie_key: cookie::key(&config),
+            auth_cache: Arc::new(AuthCache::default()),
+            config: Arc::new(config),
+            editor: None,
+            rebuild: None,
+            setup: Arc::new(SetupToken::default()),
         }
     }
 
@@ -31,5 +76,19 @@ impl AppState {
     pub fn with_search(mut self, index: SearchIndex) -> AppState {
         self.search = Some(Arc::new(index));
         self
+    }
+
+    /// The same state with an edit engine for the write API and the edit form.
+    #[must_use]
+    pub fn with_editor(mut self, editor: Editor) -> AppState {
+        self.editor = Some(Arc::new(editor));
+        self
+    }
+
+    /// Called by every route that made a commit: queues the rebuild of the site.
+    pub(crate) fn after_commit(&self, commit: &str) {
+        if let Some(rebuild) = &self.rebuild {
+            rebuild.request(commit);
+        }
     }
 }

@@ -91,14 +91,14 @@ fn content_type(file: &Path) -> &'static str {
 }
 
 /// chromedriver on a free port, killed on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
     #[track_caller]
-    fn start() -> Driver {
+    pub(crate) fn start() -> Driver {
         // chromedriver has no --port=0: take a free port from the OS, then hand it over.
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -157,7 +157,7 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
-async fn browser_log(client: &Client) -> Vec<Value> {
+pub(crate) async fn browser_log(client: &Client) -> Vec<Value> {
     match client
         .issue_cmd(BrowserLog)
         .await
@@ -169,7 +169,7 @@ async fn browser_log(client: &Client) -> Vec<Value> {
 }
 
 /// Waits until the text of `css` contains `needle`; returns that text.
-async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut last = String::new();
     while Instant::now() < deadline {
@@ -193,7 +193,7 @@ async fn first_hit(client: &Client) -> String {
     el.text().await.expect("its text")
 }
 
-async fn connect(driver: &Driver, profile: &Path) -> Client {
+pub(crate) async fn connect(driver: &Driver, profile: &Path) -> Client {
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {

@@ -4,6 +4,7 @@
 mod accounts;
 mod baselines;
 mod browser;
+mod browser_edit;
 mod check_cli;
 mod common;
 mod diagnostics;

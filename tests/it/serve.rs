@@ -1,4 +1,5 @@
-//! `tracebook serve` over real HTTP: the site, `/healthz`, security headers on every kind of
+//! `tracebook serve` (the binary) over real HTTP: the setup link of a new install, sign-in
+//! required, a token made with `tracebook token create`, security headers on every kind of
 //! response, graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader};
@@ -11,6 +12,7 @@ pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub(crate) base: String,
+    stderr: std::sync::mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -27,9 +29,18 @@ impl Server {
                 "0",
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("starting tracebook serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (lines, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -42,7 +53,24 @@ impl Server {
             .and_then(|url| url.strip_suffix('/'))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_owned();
-        Server { child, base }
+        Server {
+            child,
+            base,
+            stderr: received,
+        }
+    }
+
+    /// The first line on stderr containing `text`, waiting up to 10 s.
+    pub(crate) fn stderr_line(&self, text: &str) -> Option<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return Some(line),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
     }
 
     /// Sends SIGTERM and returns the exit status.
@@ -69,12 +97,85 @@ fn terminate(child: &Child) {
     assert!(status.success());
 }
 
+/// A viewer's API token made with `tracebook user add` and `tracebook token create`.
+fn viewer_token(root: &std::path::Path) -> String {
+    let root = root.to_str().expect("utf-8");
+    let mut add = Command::new(env!("CARGO_BIN_EXE_tracebook"))
+        .args([
+            "user",
+            "add",
+            "vera",
+            "--role",
+            "viewer",
+            "--password-stdin",
+            "--root",
+            root,
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("tracebook user add");
+    std::io::Write::write_all(
+        &mut add.stdin.take().expect("stdin"),
+        b"a long enough password\n",
+    )
+    .expect("password");
+    assert!(add.wait().expect("user add").success());
+    let out = tracebook(&[
+        "token", "create", "--user", "vera", "--name", "tests", "--root", root,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    stdout(&out).trim().to_owned()
+}
+
+/// A client that sends `token` on every request.
+fn bearer_client(token: &str) -> reqwest::blocking::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::blocking::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[test]
+fn a_new_install_prints_a_setup_link_and_requires_sign_in() {
+    let project = copy_fixture("valid/minimal");
+    let out = project.path().join("public");
+    let server = Server::start(project.path(), &out);
+    let line = server
+        .stderr_line("/setup?token=")
+        .expect("a server without users prints a setup link");
+    let link = line
+        .split_whitespace()
+        .find(|word| word.contains("/setup?token="))
+        .expect("link");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    assert_eq!(
+        client.get(link).send().expect("setup").status().as_u16(),
+        200
+    );
+    let home = client
+        .get(format!("{}/", server.base))
+        .send()
+        .expect("home");
+    assert_eq!(home.status().as_u16(), 303, "sign-in required");
+    assert!(server.stop().success());
+}
+
 #[test]
 fn serve_answers_with_security_headers_everywhere() {
     let project = copy_fixture("valid/minimal");
     let out = project.path().join("public");
+    let token = viewer_token(project.path());
     let server = Server::start(project.path(), &out);
-    let client = reqwest::blocking::Client::new();
+    let client = bearer_client(&token);
     for (path, status) in [
         ("/", 200),
         ("/items/SYS-001/index.html", 200),
@@ -127,8 +228,9 @@ fn serve_answers_with_security_headers_everywhere() {
 fn api_search_returns_ranked_hits_and_facets() {
     let project = copy_fixture("valid/minimal");
     let out = project.path().join("public");
+    let token = viewer_token(project.path());
     let server = Server::start(project.path(), &out);
-    let client = reqwest::blocking::Client::new();
+    let client = bearer_client(&token);
     let url = format!("{}/api/search?q=SYS-001", server.base);
     let response = client.get(&url).send().expect("request");
     assert_eq!(response.status().as_u16(), 200);

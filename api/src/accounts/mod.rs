@@ -6,16 +6,26 @@
 //! [`AccountStore`].
 
 mod error;
+mod mfa;
 mod password;
+mod recovery;
 mod role;
+mod session;
 mod store;
 mod token;
+mod totp;
 
+#[cfg(test)]
+mod mfa_tests;
 #[cfg(test)]
 mod tests;
 
 pub use error::{Error, Result};
+pub use mfa::{MfaEnrollment, SecondFactor};
 pub use password::MIN_PASSWORD_LEN;
 pub use role::Role;
+pub use session::Session;
 pub use store::{AccountStore, AuditEntry, User, database_url};
+pub(crate) use token::sha256_hex;
 pub use token::{TOKEN_PREFIX, TokenInfo};
+pub use totp::{new_totp_secret, otpauth_uri, qr_svg, totp_code_at, totp_matching_step};

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 /// The whole file counts, not just the item: a YAML list holds several items, and an edit of
 /// any of them rewrites the file, so a tag over the item alone could hide a concurrent change
 /// to the bytes an edit is about to replace.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct ETag(String);
 
 impl ETag {

@@ -2,28 +2,35 @@
 //! mark one obsolete; every write is validated against the whole project and committed with
 //! git2. No HTTP here: the routes (with authentication) map [`EditError`] to status codes.
 //!
-//! Writes are serialized by one async lock per [`Editor`]; under it each write re-reads the
-//! project, checks the ETag, validates, writes the file atomically and commits, all inside
-//! `spawn_blocking` (file system and git2 are blocking). Ids never become paths: the file comes
-//! from the loaded project, and every path written is checked to be inside `ROOT/content`.
+//! Reads come from a cache of the last parsed project (`cache.rs` states when it is valid), so
+//! a read costs a couple of `stat`s, not a parse of the project. Writes are serialized by one
+//! async lock per [`Editor`]; under it each write checks the cache against the disk, re-reads
+//! the target file and checks the ETag against those bytes, validates, writes the file
+//! atomically and commits, all inside `spawn_blocking` (file system and git2 are blocking). Ids
+//! never become paths: the file comes from the loaded project, and every path written is
+//! checked to be inside `ROOT/content`.
 
+mod cache;
 mod error;
 mod etag;
 mod git;
 mod paths;
 mod snapshot;
+mod stamp;
 mod view;
+mod write;
 
 pub use error::EditError;
 pub use etag::ETag;
-pub use view::{ItemView, NewItem, Patch};
+pub use snapshot::Snapshot;
+pub use view::{DiagnosticView, ItemSummary, ItemView, LinkTarget, NewItem, Patch};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tracebook_model::{Item, Project, is_valid_id, render_item};
+use tracebook_model::{Item, is_valid_id};
 
-use snapshot::Snapshot;
+use cache::{Cache, READ_MAX_AGE, ago};
 
 /// The person an edit is committed for (the git author).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,11 +41,13 @@ pub struct Author {
     pub email: String,
 }
 
-/// A commit an edit made.
+/// A commit an edit made, and the edited item's ETag after it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Commit {
     /// Full hex id.
     pub id: String,
+    /// The item's ETag once the commit is made.
+    pub etag: ETag,
 }
 
 /// Edits the items of one project inside a git work tree.
@@ -51,6 +60,7 @@ pub struct Editor {
 struct Inner {
     root: PathBuf,
     target: git::Target,
+    cache: Cache,
 }
 
 impl Editor {
@@ -62,6 +72,7 @@ impl Editor {
             inner: Arc::new(Inner {
                 root: root.to_path_buf(),
                 target,
+                cache: Cache::new(root.to_path_buf()),
             }),
             lock: tokio::sync::Mutex::new(()),
         })
@@ -75,10 +86,15 @@ impl Editor {
     /// The item with `id` as it is on disk, and its ETag.
     pub async fn item(&self, id: &str) -> Result<(ItemView, ETag), EditError> {
         let id = checked_id(id)?;
-        self.run(false, move |inner| {
-            let snapshot = Snapshot::read(&inner.root)?;
-            let (item, etag) = find(&snapshot, &id)?;
-            Ok((ItemView::from(item), etag))
+        self.run(false, move |inner| inner.cache.for_item(&id)?.item(&id))
+            .await
+    }
+
+    /// The whole project, as checked against the disk at most a quarter of a second ago (for
+    /// listings; see `cache.rs`).
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, EditError> {
+        self.run(false, |inner| {
+            Ok(inner.cache.checked_since(ago(READ_MAX_AGE))?.snapshot)
         })
         .await
     }
@@ -147,105 +163,17 @@ impl Editor {
     }
 }
 
-impl Inner {
-    fn update(
-        &self,
-        id: &str,
-        patch: &Patch,
-        if_match: &ETag,
-        author: &Author,
-    ) -> Result<Commit, EditError> {
-        let snapshot = Snapshot::read(&self.root)?;
-        let (item, etag) = find(&snapshot, id)?;
-        if etag != *if_match {
-            return Err(EditError::Stale { current: etag });
-        }
-        let file = item.source.file.to_string();
-        let old = snapshot.bytes(&file).unwrap_or_default();
-        let old_text = std::str::from_utf8(old)
-            .map_err(|_| EditError::BadRequest(format!("{file} is not UTF-8")))?;
-        let text = tracebook_model::edit_item(&file, old_text, id, &patch.to_edit()?)
-            .map_err(|err| EditError::BadRequest(err.to_string()))?;
-        let repo = self.target.repo()?;
-        if text == old_text {
-            let head = repo.refname_to_id(&format!("refs/heads/{}", self.target.branch))?;
-            return Ok(Commit {
-                id: head.to_string(),
-            });
-        }
-        validate(&snapshot, &file, &text)?;
-        let path = paths::content_file(&self.root, &file)?;
-        self.target.ensure_clean(&repo, &file)?;
-        paths::replace_file(&path, text.as_bytes())?;
-        let message = format!("Edit {id}: {}", patch_summary(patch));
-        match self
-            .target
-            .commit(&repo, &file, text.as_bytes(), author, &message)
-        {
-            Ok(commit) => Ok(Commit {
-                id: commit.to_string(),
-            }),
-            Err(err) => {
-                if let Err(restore) = paths::replace_file(&path, old) {
-                    tracing::error!(%restore, file, "the commit failed and the file was not restored");
-                }
-                Err(err)
-            }
-        }
+impl Snapshot {
+    /// Reads every file of the project at `root`, with no cache (a one-off read).
+    pub fn read(root: &Path) -> Result<Snapshot, EditError> {
+        Snapshot::load(root, None)
     }
 
-    fn create(&self, new: &NewItem, author: &Author) -> Result<(String, Commit), EditError> {
-        let snapshot = Snapshot::read(&self.root)?;
-        let project = &snapshot.project;
-        let kind = project
-            .config
-            .kind(&new.kind)
-            .ok_or_else(|| EditError::BadRequest(format!("unknown kind `{}`", new.kind)))?;
-        // The kind names a folder: it must be a single plain path component.
-        if !is_valid_id(&kind.name) {
-            return Err(EditError::BadRequest(format!(
-                "kind `{}` cannot name a folder",
-                kind.name
-            )));
-        }
-        let prefix = kind.prefix.as_deref().ok_or_else(|| {
-            EditError::BadRequest(format!("kind `{}` has no id prefix", kind.name))
-        })?;
-        for (name, _) in &new.fields {
-            view::check_field_name(name)?;
-        }
-        let folder = self.root.join("content").join(&kind.name);
-        let id = next_id(project, prefix, |id| {
-            folder.join(format!("{id}.md")).exists()
-        });
-        if !is_valid_id(&id) {
-            return Err(EditError::BadRequest(format!("`{id}` is not a valid id")));
-        }
-        let file = format!("content/{}/{id}.md", kind.name);
-        let text = render_item(&kind.name, &id, &new.title, &new.fields, &new.body)
-            .map_err(|err| EditError::BadRequest(err.to_string()))?;
-        validate(&snapshot, &file, &text)?;
-        std::fs::create_dir_all(&folder).map_err(EditError::io("creating", &folder))?;
-        let path = paths::content_file(&self.root, &file)?;
-        let repo = self.target.repo()?;
-        self.target.ensure_clean(&repo, &file)?;
-        paths::create_file(&path, text.as_bytes())?;
-        let message = format!("Create {id}: {}", new.title);
-        match self
-            .target
-            .commit(&repo, &file, text.as_bytes(), author, &message)
-        {
-            Ok(commit) => Ok((
-                id,
-                Commit {
-                    id: commit.to_string(),
-                },
-            )),
-            Err(err) => {
-                let _ = std::fs::remove_file(&path);
-                Err(err)
-            }
-        }
+    /// Item `id` as the API shows it, and its ETag.
+    pub fn item(&self, id: &str) -> Result<(ItemView, ETag), EditError> {
+        let id = checked_id(id)?;
+        let (item, etag) = find(self, &id)?;
+        Ok((ItemView::from(item), etag))
     }
 }
 
@@ -263,57 +191,9 @@ fn checked_id(id: &str) -> Result<String, EditError> {
 
 fn find<'s>(snapshot: &'s Snapshot, id: &str) -> Result<(&'s Item, ETag), EditError> {
     let item = snapshot
-        .project
+        .project()
         .item(id)
         .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
     let bytes = snapshot.bytes(&item.source.file).unwrap_or_default();
     Ok((item, ETag::compute(id, bytes)))
-}
-
-/// Refuses an edit that adds errors to the project.
-fn validate(snapshot: &Snapshot, file: &str, text: &str) -> Result<(), EditError> {
-    let added = snapshot.added_errors(file, text);
-    if added.is_empty() {
-        Ok(())
-    } else {
-        Err(EditError::Invalid(added))
-    }
-}
-
-/// The next id of `prefix`: the highest `PREFIX-<digits>` in the project + 1, as wide as the
-/// widest such suffix (at least 3 digits), skipping ids whose file already exists.
-fn next_id(project: &Project, prefix: &str, taken: impl Fn(&str) -> bool) -> String {
-    let head = format!("{prefix}-");
-    let numbers = project.items.iter().filter_map(|item| {
-        let digits = item.id.strip_prefix(&head)?;
-        let n: u64 = digits.parse().ok()?;
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then_some((n, digits.len()))
-    });
-    let (max, width) = numbers.fold((0, 3), |(max, width), (n, w)| (max.max(n), width.max(w)));
-    let mut n = max + 1;
-    loop {
-        let id = format!("{head}{n:0width$}");
-        if !taken(&id) && project.item(&id).is_none() {
-            return id;
-        }
-        n += 1;
-    }
-}
-
-/// The commit subject's tail: what the patch touched.
-fn patch_summary(patch: &Patch) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let named = [
-        ("title", patch.title.is_some()),
-        ("status", patch.status.is_some()),
-        ("tags", patch.tags.is_some()),
-        ("links", patch.links.is_some()),
-        ("body", patch.body.is_some()),
-    ];
-    parts.extend(named.iter().filter(|(_, on)| *on).map(|(name, _)| *name));
-    parts.extend(patch.fields.keys().map(String::as_str));
-    parts.join(", ")
 }

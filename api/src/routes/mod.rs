@@ -1,7 +1,13 @@
 //! Routes, one file per area, merged here.
 
+mod account;
+mod admin;
+mod edit_form;
 mod health;
+pub(crate) mod items;
+mod login;
 mod search;
+mod setup;
 
 use axum::Router;
 
@@ -12,4 +18,10 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(search::router())
+        .merge(items::router())
+        .merge(login::router())
+        .merge(setup::router())
+        .merge(account::router())
+        .merge(admin::router())
+        .merge(edit_form::router())
 }

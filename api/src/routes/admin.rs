@@ -1,0 +1,85 @@
+//! Account administration over the API (admin role): list users, list, create and revoke API
+//! tokens. Adding users and passwords stays with `tracebook user` on the server's machine.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+
+use crate::accounts::{Error as AccountError, Role};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/users", get(users))
+        .route("/api/tokens", get(tokens).post(create_token))
+        .route("/api/tokens/{id}", delete(revoke_token))
+}
+
+async fn users(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    principal.require(Role::Admin)?;
+    let users = state.accounts.list_users().await.map_err(store_error)?;
+    Ok(Json(users).into_response())
+}
+
+async fn tokens(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    principal.require(Role::Admin)?;
+    let tokens = state.accounts.list_tokens().await.map_err(store_error)?;
+    Ok(Json(tokens).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    /// Owner.
+    user: String,
+    /// Label.
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Json(new): Json<NewToken>,
+) -> Result<Response, ApiError> {
+    principal.require(Role::Admin)?;
+    let (id, secret) = state
+        .accounts
+        .create_token(&new.user, &new.name)
+        .await
+        .map_err(store_error)?;
+    let body = serde_json::json!({ "id": id, "user": new.user, "name": new.name, "token": secret });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    principal.require(Role::Admin)?;
+    state.accounts.revoke_token(id).await.map_err(store_error)?;
+    state.auth_cache.forget_tokens();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Usage mistakes are the caller's (400/404); the rest is ours.
+fn store_error(err: AccountError) -> ApiError {
+    match err {
+        AccountError::UnknownUser(_) | AccountError::UnknownToken(_) => {
+            ApiError::NotFound(err.to_string())
+        }
+        AccountError::InvalidName(_) => ApiError::BadRequest(err.to_string()),
+        other => ApiError::Internal(other.to_string()),
+    }
+}

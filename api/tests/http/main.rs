@@ -1,0 +1,11 @@
+//! `tracebook serve`'s application over real HTTP (a listening socket, reqwest clients with
+//! cookie jars), against SQLite and against PostgreSQL: sign-in, sessions, CSRF, MFA, tokens,
+//! roles, security headers, first-run setup, and the item API.
+
+mod support;
+
+mod auth;
+mod headers;
+mod items;
+mod mfa;
+mod roles;
