@@ -19,6 +19,7 @@ mod pages;
 /// The in-process rebuild queue: republishes the site after commits.
 pub mod rebuild;
 mod routes;
+mod site_files;
 mod state;
 
 pub use config::ServerConfig;
@@ -29,9 +30,7 @@ use axum::Router;
 
 /// The whole application: routes, the built site as the fallback, and the middleware stack.
 pub fn app(state: AppState) -> Router {
-    let site = tower_http::services::ServeDir::new(state.site_dir.as_path())
-        .append_index_html_on_directories(true);
-    let router = routes::router().fallback_service(site);
+    let router = routes::router().fallback(site_files::serve_site);
     middleware::stack(router, state)
 }
 

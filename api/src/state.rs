@@ -14,6 +14,7 @@ use crate::auth::{AuthCache, LoginLimits, SetupToken, cookie};
 use crate::config::ServerConfig;
 use crate::edits::Editor;
 use crate::rebuild::Rebuilder;
+use crate::site_files::SiteFiles;
 
 /// What handlers and middleware need.
 #[derive(Clone)]
@@ -40,6 +41,8 @@ pub struct AppState {
     pub(crate) cookie_key: Key,
     /// Recent session and token lookups.
     pub(crate) auth_cache: Arc<AuthCache>,
+    /// The published site's files, kept in memory.
+    pub(crate) site_files: Arc<SiteFiles>,
 }
 
 impl FromRef<AppState> for Key {
@@ -56,6 +59,7 @@ impl AppState {
         accounts: AccountStore,
         config: ServerConfig,
     ) -> AppState {
+        let site_files = Arc::new(SiteFiles::new(site_dir.clone()));
         AppState {
             root: Arc::new(root),
             site_dir: Arc::new(site_dir),
@@ -64,6 +68,7 @@ impl AppState {
             limits: Arc::new(LoginLimits::new(config.login_attempts_per_minute)),
             cookie_key: cookie::key(&config),
             auth_cache: Arc::new(AuthCache::default()),
+            site_files,
             config: Arc::new(config),
             editor: None,
             rebuild: None,

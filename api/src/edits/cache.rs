@@ -6,15 +6,18 @@
 //! A snapshot is a copy of the *work tree* (the files a build would read), not of a commit, so
 //! it is keyed by the files themselves: every file it holds carries the [`Stamp`] (size, mtime,
 //! ctime, device, inode) it had when read. A *check* lists `tracebook.yaml`, `content/**` and
-//! `baselines/*` again and `stat`s each file (about 0.5 ms for 250 files); a file whose stamp is
-//! unchanged and was not racy (changed within 2 s of being looked at, see `stamp.rs`) is
-//! unchanged; any other file is read and compared byte for byte. Only changed files are
+//! `baselines/*` again and `stat`s each file (about 1 ms for 290 files); a file whose stamp is
+//! unchanged and was not racy is unchanged; any other file is read and compared byte for byte.
+//! Racy means changed at or after the start of the check that recorded the stamp, on the file
+//! system's own clock (read from a marker file in `.git`; git's racy-clean rule), so a second
+//! write in the same timestamp tick cannot hide (see `stamp.rs`). Only changed files are
 //! re-parsed, and the project is re-assembled only when a file changed, appeared or went away.
 //! What moves the files is seen whoever does it: our own writes, an editor saving a file in the
 //! work tree, `git pull`, `checkout` or `reset`. A branch head that moves while the files stay
 //! (a commit of already-saved files) changes nothing a snapshot holds, so the head commit id is
-//! not part of the key; a write then still fails safely (`ensure_clean` sees the file differ from
-//! HEAD, or libgit2 refuses to move a ref that moved).
+//! not part of the key: a write commits on top of the new head, one whose file differs from the
+//! head is refused (`ensure_clean`), and one racing another committer fails (libgit2 refuses to
+//! move a ref that moved meanwhile).
 //!
 //! - **Reads of one item** use the snapshot when its last full check started at most
 //!   [`READ_MAX_AGE`] ago *and* a check of the item's own file and `tracebook.yaml`, done on
@@ -34,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use super::error::EditError;
 use super::snapshot::Snapshot;
+use super::stamp::Clock;
 
 /// How stale a read may be about files other than the one it reads.
 pub(super) const READ_MAX_AGE: Duration = Duration::from_millis(250);
@@ -41,6 +45,8 @@ pub(super) const READ_MAX_AGE: Duration = Duration::from_millis(250);
 /// The last snapshot of the project at `root`.
 pub(super) struct Cache {
     root: PathBuf,
+    /// Tells when each check starts, on the file system's clock when it can.
+    clock: Clock,
     current: Mutex<Option<Checked>>,
     /// One load at a time: concurrent readers that find the snapshot too old wait for one load
     /// rather than each reading the project. Writes hold it from their check to their install.
@@ -58,9 +64,10 @@ pub(super) struct Checked {
 
 impl Cache {
     /// An empty cache: the first use loads the project.
-    pub(super) fn new(root: PathBuf) -> Cache {
+    pub(super) fn new(root: PathBuf, clock: Clock) -> Cache {
         Cache {
             root,
+            clock,
             current: Mutex::new(None),
             loading: Mutex::new(()),
         }
@@ -124,8 +131,9 @@ impl Loader<'_> {
             return Ok(checked.clone());
         }
         let at = Instant::now();
+        let start = self.cache.clock.now();
         let previous = previous.map(|checked| checked.snapshot);
-        let snapshot = Snapshot::load(&self.cache.root, previous.as_deref())?;
+        let snapshot = Snapshot::load(&self.cache.root, previous.as_deref(), start)?;
         let checked = Checked {
             snapshot: Arc::new(snapshot),
             at,

@@ -18,6 +18,8 @@ pub(super) struct Target {
     prefix: String,
     /// The branch name (`main`), always the one checked out.
     pub(super) branch: String,
+    /// The repository's git directory (`.git`).
+    pub(super) git_dir: PathBuf,
 }
 
 impl Target {
@@ -59,6 +61,7 @@ impl Target {
             workdir,
             prefix,
             branch: current,
+            git_dir: repo.path().to_path_buf(),
         })
     }
 

@@ -31,6 +31,10 @@ use std::sync::Arc;
 use tracebook_model::{Item, is_valid_id};
 
 use cache::{Cache, READ_MAX_AGE, ago};
+use stamp::{CheckTime, Clock};
+
+/// The file in the git directory whose mtime tells the read cache the file system's time.
+const CLOCK_MARKER: &str = "tracebook-clock";
 
 /// The person an edit is committed for (the git author).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,11 +72,12 @@ impl Editor {
     /// names, which must be the one checked out).
     pub fn open(root: &Path, branch: Option<&str>) -> Result<Editor, EditError> {
         let target = git::Target::open(root, branch)?;
+        let clock = Clock::with_marker(target.git_dir.join(CLOCK_MARKER), root);
         Ok(Editor {
             inner: Arc::new(Inner {
                 root: root.to_path_buf(),
                 target,
-                cache: Cache::new(root.to_path_buf()),
+                cache: Cache::new(root.to_path_buf(), clock),
             }),
             lock: tokio::sync::Mutex::new(()),
         })
@@ -166,7 +171,7 @@ impl Editor {
 impl Snapshot {
     /// Reads every file of the project at `root`, with no cache (a one-off read).
     pub fn read(root: &Path) -> Result<Snapshot, EditError> {
-        Snapshot::load(root, None)
+        Snapshot::load(root, None, CheckTime::system())
     }
 
     /// Item `id` as the API shows it, and its ETag.

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use tracebook_model::{
     CONFIG_FILE, Config, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file,
@@ -21,7 +20,7 @@ use tracebook_model::{
 };
 
 use super::error::EditError;
-use super::stamp::Stamp;
+use super::stamp::{CheckTime, Stamp};
 
 /// Every project file, read and parsed, and the project assembled from them. Immutable: the
 /// cache shares it behind an `Arc` and replaces it whole.
@@ -67,19 +66,15 @@ impl Snapshot {
     /// Reads the project at `root`. With `previous`, reuses what its stamps (or, for racy
     /// entries, its bytes) prove unchanged; a changed `tracebook.yaml` re-parses everything,
     /// since every parse depends on the schema.
-    pub(super) fn load(root: &Path, previous: Option<&Snapshot>) -> Result<Snapshot, EditError> {
-        Snapshot::load_at(root, previous, SystemTime::now())
-    }
-
-    /// [`Snapshot::load`] as if the files were looked at `now` (tests move the clock past the
-    /// racy window).
-    pub(super) fn load_at(
+    /// `start` is when the check started (see [`CheckTime`]), taken before any file is looked
+    /// at.
+    pub(super) fn load(
         root: &Path,
         previous: Option<&Snapshot>,
-        now: SystemTime,
+        start: CheckTime,
     ) -> Result<Snapshot, EditError> {
         let old_config = previous.and_then(|p| p.config.as_ref());
-        let config = load_config(root, now, old_config)?;
+        let config = load_config(root, start, old_config)?;
         let config_kept = match (&config, old_config) {
             (Some(new), Some(old)) => Arc::ptr_eq(&new.data, &old.data),
             (None, None) => previous.is_some(),
@@ -91,7 +86,7 @@ impl Snapshot {
         let mut kept = 0;
         for (rel, path, meta) in list_files(root, "content", is_content_file)? {
             let old = previous.and_then(|p| find(&p.content, &rel));
-            let (entry, is_kept) = load_entry(rel, &path, &meta, now, old, |rel, bytes| {
+            let (entry, is_kept) = load_entry(rel, &path, &meta, start, old, |rel, bytes| {
                 parse_file(rel, bytes, schema)
             })?;
             kept += usize::from(is_kept);
@@ -100,7 +95,7 @@ impl Snapshot {
         let mut baselines = Vec::new();
         for (rel, path, meta) in list_files(root, "baselines", is_baseline_file)? {
             let old = previous.and_then(|p| find(&p.baselines, &rel));
-            let (entry, is_kept) = load_entry(rel, &path, &meta, now, old, |_, _| ())?;
+            let (entry, is_kept) = load_entry(rel, &path, &meta, start, old, |_, _| ())?;
             kept += usize::from(is_kept);
             baselines.push(entry);
         }
@@ -214,7 +209,7 @@ fn find<'a, T>(entries: &'a [Entry<T>], rel: &str) -> Option<&'a Entry<T>> {
 /// `tracebook.yaml` (symlinks followed, as the loader reads it), reusing `old` when unchanged.
 fn load_config(
     root: &Path,
-    now: SystemTime,
+    start: CheckTime,
     old: Option<&Entry<ConfigParse>>,
 ) -> Result<Option<Entry<ConfigParse>>, EditError> {
     let path = root.join(CONFIG_FILE);
@@ -224,7 +219,7 @@ fn load_config(
         Err(err) => return Err(EditError::io("reading", path)(err)),
     };
     let rel: Arc<str> = Arc::from(CONFIG_FILE);
-    let (entry, _) = load_entry(rel, &path, &meta, now, old, |rel, bytes| {
+    let (entry, _) = load_entry(rel, &path, &meta, start, old, |rel, bytes| {
         let (config, diagnostics) = Config::parse(rel, &String::from_utf8_lossy(bytes));
         ConfigParse {
             config,
@@ -240,11 +235,11 @@ fn load_entry<T>(
     rel: Arc<str>,
     path: &Path,
     meta: &Metadata,
-    now: SystemTime,
+    start: CheckTime,
     old: Option<&Entry<T>>,
     parse: impl FnOnce(&Arc<str>, &[u8]) -> T,
 ) -> Result<(Entry<T>, bool), EditError> {
-    let stamp = Stamp::of(meta, now);
+    let stamp = Stamp::of(meta, start);
     if let Some(old) = old
         && old.stamp.proves_unchanged(&stamp)
     {
@@ -268,14 +263,16 @@ fn is_entry_current<T>(
     path: &Path,
     stat: fn(&Path) -> std::io::Result<Metadata>,
 ) -> bool {
-    let now = SystemTime::now();
     let Ok(meta) = stat(path) else {
         return false;
     };
     if !meta.is_file() {
         return false;
     }
-    entry.stamp.proves_unchanged(&Stamp::of(&meta, now))
+    // Only `entry`'s racy flag matters in the comparison, so any check time will do here.
+    entry
+        .stamp
+        .proves_unchanged(&Stamp::of(&meta, CheckTime::system()))
         || std::fs::read(path).is_ok_and(|bytes| bytes == entry.data.bytes)
 }
 

@@ -1,15 +1,96 @@
 //! What a `stat` says about a file: enough to tell, without reading it, that it has not changed
-//! since it was read, except in the "racy" window where that cannot be told (see [`Stamp`]).
+//! since it was read, except in the "racy" case where that cannot be told (see [`CheckTime`]).
 
 use std::fs::Metadata;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// A file whose last change is this close to the moment it was looked at may change again
-/// without its stamp changing: file systems keep times at a coarse granularity (a kernel tick
-/// on ext4, xfs and overlayfs; up to 2 s on FAT and some network file systems), so a second
-/// write of the same size in the same tick leaves size, mtime and ctime as they were. Git calls
-/// such index entries "racily clean" and compares their content; so do we.
+/// Without a marker file (below), a file changed this close to the moment it was looked at may
+/// change again without its stamp changing: file systems keep times at a coarse granularity (a
+/// kernel tick on ext4, xfs and overlayfs; a second on ext3 and HFS+; 2 s on FAT), so a second
+/// write of the same size in the same tick leaves size, mtime and ctime as they were.
 pub(super) const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// When a check started, as the clock that stamps files tells it. A file whose last change is
+/// *older* than this was changed in an earlier tick than any write that comes after the check
+/// started, so such a write moves its times; a file changed at or after it is "racy" and must
+/// be compared by content. This is git's racy-clean rule, with the check's start in place of
+/// the index file's mtime.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum CheckTime {
+    /// The file system's own time: the mtime of a marker file written when the check started
+    /// (exact for any granularity, and for a network file system's clock skew too).
+    FileSystem(SystemTime),
+    /// The system clock, when there is no marker: racy within [`RACY_WINDOW`].
+    System(SystemTime),
+}
+
+impl CheckTime {
+    /// The system clock now.
+    pub(super) fn system() -> CheckTime {
+        CheckTime::System(SystemTime::now())
+    }
+
+    fn is_racy(self, latest: SystemTime) -> bool {
+        match self {
+            CheckTime::FileSystem(start) => latest >= start,
+            CheckTime::System(now) => now
+                .duration_since(latest)
+                .map_or(true, |age| age < RACY_WINDOW),
+        }
+    }
+}
+
+/// Reads the file system's time by writing a marker file: its mtime is the time a write gets
+/// now. The marker lives in the git directory (git ignores unknown files there, and it is not
+/// part of the work tree, so `git status` stays clean).
+pub(super) struct Clock {
+    marker: Option<PathBuf>,
+}
+
+impl Clock {
+    /// A clock writing `marker`, when `marker`'s folder is on the same file system as `root`
+    /// (else the times would come from another clock, and the system clock is used).
+    pub(super) fn with_marker(marker: PathBuf, root: &Path) -> Clock {
+        let same_device = marker
+            .parent()
+            .is_some_and(|folder| same_device(folder, root));
+        Clock {
+            marker: same_device.then_some(marker),
+        }
+    }
+
+    /// A clock that always answers with the system clock.
+    #[cfg(test)]
+    pub(super) fn system() -> Clock {
+        Clock { marker: None }
+    }
+
+    /// Now, on the file system's clock when the marker can be written.
+    pub(super) fn now(&self) -> CheckTime {
+        let file_time = self.marker.as_deref().and_then(|marker| {
+            let mut file = std::fs::File::create(marker).ok()?;
+            file.write_all(b"tracebook\n").ok()?;
+            file.metadata().ok()?.modified().ok()
+        });
+        file_time.map_or_else(CheckTime::system, CheckTime::FileSystem)
+    }
+}
+
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_device(_: &Path, _: &Path) -> bool {
+    false
+}
 
 /// The state of a file as `stat` reports it.
 ///
@@ -24,15 +105,15 @@ pub(super) struct Stamp {
     changed: (i64, i64),
     #[cfg(unix)]
     inode: (u64, u64),
-    /// The file changed within [`RACY_WINDOW`] of when it was looked at: the stamp proves
-    /// nothing, and the content must be compared.
+    /// The file changed at or after the start of the check that looked at it (see
+    /// [`CheckTime`]): the stamp proves nothing, and the content must be compared.
     racy: bool,
 }
 
 impl Stamp {
-    /// The stamp of a file with `meta`, looked at `now` (taken before the `stat`, so that a
-    /// change during the look counts as racy rather than old).
-    pub(super) fn of(meta: &Metadata, now: SystemTime) -> Stamp {
+    /// The stamp of a file with `meta`, looked at by a check that started at `start` (taken
+    /// before the `stat` and the read, so that a change during the check counts as racy).
+    pub(super) fn of(meta: &Metadata, start: CheckTime) -> Stamp {
         let modified = meta.modified().ok();
         #[cfg(unix)]
         let (changed, inode) = {
@@ -43,7 +124,7 @@ impl Stamp {
         let latest = modified.map(|m| m.max(unix_time(changed)));
         #[cfg(not(unix))]
         let latest = modified;
-        let racy = latest.is_none_or(|latest| is_recent(latest, now));
+        let racy = latest.is_none_or(|latest| start.is_racy(latest));
         Stamp {
             len: meta.len(),
             modified,
@@ -89,11 +170,6 @@ impl Stamp {
     }
 }
 
-/// Whether a file time `at` is within [`RACY_WINDOW`] of `now`, or after it (clock skew).
-fn is_recent(at: SystemTime, now: SystemTime) -> bool {
-    now.duration_since(at).map_or(true, |age| age < RACY_WINDOW)
-}
-
 #[cfg(unix)]
 fn unix_time((secs, nanos): (i64, i64)) -> SystemTime {
     let nanos = u32::try_from(nanos).unwrap_or(0);
@@ -108,7 +184,32 @@ mod tests {
     use super::*;
 
     fn stamp_of(path: &std::path::Path, now: SystemTime) -> Stamp {
-        Stamp::of(&std::fs::metadata(path).unwrap(), now)
+        Stamp::of(&std::fs::metadata(path).unwrap(), CheckTime::System(now))
+    }
+
+    #[test]
+    fn with_a_marker_only_files_changed_since_the_check_started_are_racy() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::with_marker(dir.path().join("clock"), dir.path());
+        let old = dir.path().join("old.md");
+        std::fs::write(&old, "one").unwrap();
+        // Past the file system's timestamp tick.
+        std::thread::sleep(Duration::from_millis(30));
+        let start = clock.now();
+        assert!(matches!(start, CheckTime::FileSystem(_)), "{start:?}");
+        let new = dir.path().join("new.md");
+        std::fs::write(&new, "two").unwrap();
+        let meta = |p: &Path| std::fs::metadata(p).unwrap();
+        assert!(!Stamp::of(&meta(&old), start).racy);
+        assert!(Stamp::of(&meta(&new), start).racy);
+    }
+
+    #[test]
+    fn without_a_writable_marker_the_system_clock_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::with_marker(dir.path().join("missing/clock"), dir.path());
+        assert!(matches!(clock.now(), CheckTime::System(_)));
+        assert!(matches!(Clock::system().now(), CheckTime::System(_)));
     }
 
     #[test]

@@ -22,10 +22,8 @@ impl Inner {
         if_match: &ETag,
         author: &Author,
     ) -> Result<Commit, EditError> {
-        let t0 = Instant::now();
         let loader = self.cache.lock();
         let checked = loader.checked_since(Some(Instant::now()))?;
-        let t_check = t0.elapsed();
         let snapshot = &checked.snapshot;
         let item = snapshot
             .project()
@@ -58,18 +56,11 @@ impl Inner {
                 etag,
             });
         }
-        let t1 = t0.elapsed();
         let after = snapshot.with_file(&file, text.clone().into_bytes());
         validate(snapshot, &after)?;
-        let t2 = t0.elapsed();
         self.target.ensure_clean(&repo, &file)?;
-        let t3 = t0.elapsed();
         paths::replace_file(&path, text.as_bytes())?;
-        let t4 = t0.elapsed();
         let message = format!("Edit {id}: {}", patch_summary(patch));
-        let r = self.target.commit(&repo, &file, text.as_bytes(), author, &message);
-        eprintln!("PROFILE check {t_check:?} prep {t1:?} validate {t2:?} clean {t3:?} write {t4:?} commit {:?}", t0.elapsed());
-        let _ = r;
         match self
             .target
             .commit(&repo, &file, text.as_bytes(), author, &message)

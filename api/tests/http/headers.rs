@@ -38,6 +38,17 @@ async fn every_response_carries_the_security_headers(db: Db) {
         assert_secure(&response, what);
         assert!(!response.headers().contains_key("strict-transport-security"));
     }
+    // Site files carry a validator: a browser's revalidation costs no body.
+    let page = client.get(server.url("/index.html")).send().await.unwrap();
+    let etag = page.headers()["etag"].clone();
+    let again = client
+        .get(server.url("/index.html"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_secure(&again, "a 304");
     let anonymous = server.client();
     let redirect = anonymous
         .get(server.url("/index.html"))

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::super::snapshot::Snapshot;
+use super::super::stamp::{CheckTime, Clock};
 use super::{Cache, READ_MAX_AGE, ago};
 
 const CONFIG: &str = "project: T
@@ -45,7 +46,7 @@ fn now() -> Option<Instant> {
 #[test]
 fn an_unchanged_project_is_reused_without_reassembly() {
     let (_dir, root) = project();
-    let cache = Cache::new(root);
+    let cache = Cache::new(root, Clock::system());
     let first = cache.checked_since(None).unwrap();
     let again = cache.checked_since(None).unwrap();
     assert!(std::sync::Arc::ptr_eq(&first.snapshot, &again.snapshot));
@@ -59,7 +60,7 @@ fn an_unchanged_project_is_reused_without_reassembly() {
 #[test]
 fn a_same_size_rewrite_right_after_a_read_is_seen() {
     let (_dir, root) = project();
-    let cache = Cache::new(root.clone());
+    let cache = Cache::new(root.clone(), Clock::system());
     cache.checked_since(None).unwrap();
     // Same length, likely the same mtime tick: only the content comparison of racy files
     // can see it.
@@ -76,12 +77,29 @@ fn a_same_size_rewrite_right_after_a_read_is_seen() {
 }
 
 #[test]
+fn on_the_file_system_clock_a_rewrite_in_the_same_tick_is_seen() {
+    let (dir, root) = project();
+    let clock = Clock::with_marker(dir.path().join("clock"), &root);
+    assert!(matches!(clock.now(), CheckTime::FileSystem(_)));
+    let cache = Cache::new(root.clone(), clock);
+    cache.checked_since(None).unwrap();
+    for n in 0..20 {
+        // Same size as "Alarm": only the content comparison of racy files can see it.
+        let text = SYS.replace("Alarm", &format!("T{n:02}xx"));
+        write(&root, "content/req/SYS-001.md", &text);
+        let checked = cache.checked_since(now()).unwrap();
+        let expected = format!("T{n:02}xx");
+        assert_eq!(title(&checked.snapshot, "SYS-001"), Some(expected));
+    }
+}
+
+#[test]
 fn with_old_stamps_a_rewrite_is_seen_by_its_stamp() {
     let (_dir, root) = project();
     // Looked at as if the racy window had passed: the stamps alone decide.
-    let later = SystemTime::now() + Duration::from_secs(10);
-    let first = Snapshot::load_at(&root, None, later).unwrap();
-    let same = Snapshot::load_at(&root, Some(&first), later).unwrap();
+    let later = CheckTime::System(SystemTime::now() + Duration::from_secs(10));
+    let first = Snapshot::load(&root, None, later).unwrap();
+    let same = Snapshot::load(&root, Some(&first), later).unwrap();
     assert!(same.same_project(&first));
     // Past the file system's timestamp tick, as a file written long ago would be.
     std::thread::sleep(Duration::from_millis(20));
@@ -90,14 +108,14 @@ fn with_old_stamps_a_rewrite_is_seen_by_its_stamp() {
         "content/req/SYS-001.md",
         &SYS.replace("Alarm", "Alert"),
     );
-    let after = Snapshot::load_at(&root, Some(&first), later).unwrap();
+    let after = Snapshot::load(&root, Some(&first), later).unwrap();
     assert_eq!(title(&after, "SYS-001").as_deref(), Some("Alert"));
 }
 
 #[test]
 fn reading_an_item_sees_its_own_file_at_once_and_other_files_within_the_max_age() {
     let (_dir, root) = project();
-    let cache = Cache::new(root.clone());
+    let cache = Cache::new(root.clone(), Clock::system());
     let listed = cache.checked_since(ago(READ_MAX_AGE)).unwrap();
     write(
         &root,
@@ -125,7 +143,7 @@ fn reading_an_item_sees_its_own_file_at_once_and_other_files_within_the_max_age(
 #[test]
 fn new_removed_and_replaced_files_are_seen_by_a_full_check() {
     let (_dir, root) = project();
-    let cache = Cache::new(root.clone());
+    let cache = Cache::new(root.clone(), Clock::system());
     cache.checked_since(None).unwrap();
     write(
         &root,
@@ -158,7 +176,7 @@ fn new_removed_and_replaced_files_are_seen_by_a_full_check() {
 #[test]
 fn a_changed_config_reparses_every_file() {
     let (_dir, root) = project();
-    let cache = Cache::new(root.clone());
+    let cache = Cache::new(root.clone(), Clock::system());
     let before = cache.checked_since(None).unwrap();
     assert!(before.snapshot.project().diagnostics.is_empty());
     // `requirement` is no longer a kind: SYS-001's parse must be redone to say so.
@@ -185,7 +203,7 @@ fn a_changed_config_reparses_every_file() {
 #[test]
 fn a_written_snapshot_is_compared_by_content_next_time() {
     let (_dir, root) = project();
-    let cache = Cache::new(root.clone());
+    let cache = Cache::new(root.clone(), Clock::system());
     let checked = cache.checked_since(None).unwrap();
     let text = SYS.replace("Alarm", "Written");
     let after = checked
