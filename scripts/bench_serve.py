@@ -47,6 +47,9 @@ def parse_args(argv):
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--bin", default=os.path.join(REPO, "target", "release", "tracebook"))
     ap.add_argument("--no-build", action="store_true", help="skip cargo build --release")
+    ap.add_argument("--work", default=None,
+                    help="folder for the demo clone (e.g. /dev/shm: this machine's ext4 disk "
+                         "makes creating files slow, and every commit creates about eight)")
     return ap.parse_args(argv)
 
 
@@ -137,7 +140,7 @@ def main(argv):
         sys.exit("wrk is missing: apt-get install wrk")
     if not args.no_build:
         run(["cargo", "build", "--release", "--locked", "--bin", "tracebook"], cwd=REPO)
-    work = tempfile.mkdtemp(prefix="tracebook-bench-serve-")
+    work = tempfile.mkdtemp(prefix="tracebook-bench-serve-", dir=args.work)
     root = os.path.join(work, "demo")
     run(["git", "clone", "-q", REPO, root])
     run(["git", "-C", root, "config", "user.name", "bench"])

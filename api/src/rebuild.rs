@@ -26,6 +26,24 @@ use tracebook_model::{Project, Severity};
 
 use crate::error::blocking;
 
+/// Threads that rebuild at a lower CPU priority (nice 10): on a small server a rebuild after
+/// every commit would otherwise take turns with the requests themselves, and a reader or the
+/// next edit should not wait for a page of a site that is being replaced anyway. `None` when
+/// the pool cannot start; builds then run on the caller's thread and rayon's global pool.
+static BACKGROUND: std::sync::LazyLock<Option<rayon::ThreadPool>> =
+    std::sync::LazyLock::new(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|n| format!("rebuild-{n}"))
+            .start_handler(|_| {
+                let thread = rustix::thread::gettid();
+                if let Err(err) = rustix::process::setpriority_process(Some(thread), 10) {
+                    tracing::warn!(%err, "rebuild threads keep normal priority");
+                }
+            })
+            .build()
+            .ok()
+    });
+
 /// Content errors logged per failed build; the rest are counted.
 const LOGGED_DIAGNOSTICS: usize = 10;
 
@@ -210,7 +228,11 @@ async fn work(shared: Arc<Shared>) {
         let started = Instant::now();
         let job = Arc::clone(&shared);
         let attempt = blocking("rebuilding the site", move || {
-            Ok(build(&job.root, &job.site_dir, job.search.as_deref()))
+            let run = || build(&job.root, &job.site_dir, job.search.as_deref());
+            Ok(match BACKGROUND.as_ref() {
+                Some(pool) => pool.install(run),
+                None => run(),
+            })
         })
         .await
         .unwrap_or_else(|err| Attempt {
