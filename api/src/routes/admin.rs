@@ -8,8 +8,9 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
+use super::login::audit;
 use crate::accounts::{Error as AccountError, Role};
-use crate::auth::Principal;
+use crate::auth::{ClientAddr, Principal};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -49,6 +50,7 @@ struct NewToken {
 
 async fn create_token(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Extension(principal): Extension<Principal>,
     Json(new): Json<NewToken>,
 ) -> Result<Response, ApiError> {
@@ -58,18 +60,23 @@ async fn create_token(
         .create_token(&new.user, &new.name)
         .await
         .map_err(store_error)?;
+    let detail = format!("token {id} {:?} by {}", new.name, principal.user.name);
+    audit(&state, "token.create", Some(&new.user), client, &detail).await;
     let body = serde_json::json!({ "id": id, "user": new.user, "name": new.name, "token": secret });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn revoke_token(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     principal.require(Role::Admin)?;
     state.accounts.revoke_token(id).await.map_err(store_error)?;
     state.auth_cache.forget_tokens();
+    let detail = format!("token {id} by {}", principal.user.name);
+    audit(&state, "token.revoke", None, client, &detail).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

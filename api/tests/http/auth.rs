@@ -12,6 +12,8 @@ on_both_databases!(
     unsafe_requests_need_the_csrf_token,
     bearer_tokens_work_until_revoked,
     first_run_setup_link_works_once,
+    sessions_rotate_at_sign_in_and_end_when_idle,
+    oversized_bodies_are_refused,
 );
 
 async fn login_and_logout(db: Db) {
@@ -240,6 +242,15 @@ async fn bearer_tokens_work_until_revoked(db: Db) {
         .unwrap();
     assert_eq!(not_admin.status(), 403);
 
+    let audit = server.state.accounts.recent_audit(20).await.unwrap();
+    let created_line = audit
+        .iter()
+        .find(|entry| entry.event == "token.create")
+        .expect("token creation is audited");
+    assert!(
+        !created_line.detail.contains(&token),
+        "no secret in the log"
+    );
     let id = created["id"].as_i64().unwrap();
     let revoked = admin
         .delete(server.url(&format!("/api/tokens/{id}")))
@@ -248,6 +259,8 @@ async fn bearer_tokens_work_until_revoked(db: Db) {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 204);
+    let audit = server.state.accounts.recent_audit(20).await.unwrap();
+    assert!(audit.iter().any(|entry| entry.event == "token.revoke"));
     let refused = script
         .get(server.url("/api/me"))
         .bearer_auth(&token)
@@ -316,4 +329,60 @@ async fn first_run_setup_link_works_once(db: Db) {
         .await
         .unwrap();
     assert_eq!(again.status(), 404, "set up already");
+}
+
+/// The session cookie a response sets (name=value).
+fn session_cookie(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn sessions_rotate_at_sign_in_and_end_when_idle(db: Db) {
+    let config = ServerConfig {
+        session_idle: std::time::Duration::from_secs(1),
+        ..config()
+    };
+    let server = TestServer::with_config(db, config).await;
+    server.add_user("ann", Role::Viewer).await;
+    let client = server.client();
+    let first = session_cookie(&server.login(&client, "ann", PASSWORD).await);
+    // Signing in again from the same browser (an old tab) replaces the id.
+    let second = session_cookie(&server.login(&client, "ann", PASSWORD).await);
+    assert_ne!(first, second);
+    let replay = server
+        .client()
+        .get(server.url("/api/me"))
+        .header("cookie", &first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401, "the replaced id is dead");
+    let fresh = client.get(server.url("/api/me")).send().await.unwrap();
+    assert_eq!(fresh.status(), 200);
+    // Idle longer than allowed (1 s here; the lookup cache keeps answers for 2 s).
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let idle = client.get(server.url("/api/me")).send().await.unwrap();
+    assert_eq!(idle.status(), 401, "an idle session ends");
+}
+
+async fn oversized_bodies_are_refused(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("eve", Role::Editor).await;
+    let (client, csrf) = server.signed_in("eve").await;
+    let before = server.commit_count();
+    let response = client
+        .post(server.url("/api/items"))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(server.commit_count(), before);
 }

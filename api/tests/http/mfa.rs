@@ -68,6 +68,7 @@ async fn enroll_then_sign_in_with_totp_and_recovery_code(db: Db) {
     let browser = server.client();
     let login = server.login(&browser, "ann", PASSWORD).await;
     assert_eq!(login.status(), 303);
+    let pending_cookie = session_cookie(&login);
     assert_eq!(login.headers()["location"], "/login/mfa?next=%2Findex.html");
     let page = browser.get(server.url("/index.html")).send().await.unwrap();
     assert_eq!(page.status(), 303);
@@ -83,6 +84,22 @@ async fn enroll_then_sign_in_with_totp_and_recovery_code(db: Db) {
     let passed = mfa_post(&server, &browser, &csrf, &code).await;
     assert_eq!(passed.status(), 303);
     assert_eq!(passed.headers()["location"], "/index.html");
+    // Passing the second factor replaces the session id; the half-signed-in one is dead.
+    assert_ne!(session_cookie(&passed), pending_cookie);
+    let replay = server
+        .client()
+        .get(server.url("/index.html"))
+        .header("cookie", &pending_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303);
+    assert!(
+        replay.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?")
+    );
     let page = browser.get(server.url("/index.html")).send().await.unwrap();
     assert_eq!(page.status(), 200);
 
@@ -165,6 +182,17 @@ async fn enroll_with_session(
         .unwrap();
     assert_eq!(done.status(), 200);
     (secret, Vec::new())
+}
+
+/// The session cookie a response sets (name=value).
+fn session_cookie(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 fn between(text: &str, start: &str, end: &str) -> String {
