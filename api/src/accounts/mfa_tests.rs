@@ -1,36 +1,15 @@
 //! MFA store tests, each run against SQLite in a temporary folder and against a fresh
 //! PostgreSQL database (created on TRACEBOOK_TEST_POSTGRES, dropped at the end), as in
-//! `tests.rs`, whose private helpers these mirror.
+//! `tests.rs`, whose harness they share.
 
-use std::future::Future;
+use super::tests::{on_both_databases, on_postgres, on_sqlite};
+use super::{AccountStore, Error, Role, SecondFactor, User, totp_code_at};
 
-use sqlx::Connection;
-
-use super::{AccountStore, Error, Role, SecondFactor, User, database_url, totp_code_at};
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const PASSWORD: &str = "correct horse battery";
 /// 1,700,000,010: 10 s into a step, so ±30 s stays one step away.
 const T0: u64 = 1_700_000_010;
 /// An hour later: far from T0's window, so codes of the two times never meet.
 const T1: u64 = T0 + 3_600;
-
-/// Runs `body` once per database.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::on_postgres(super::$name).await;
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     enrolls_with_a_valid_code,
@@ -43,66 +22,6 @@ on_both_databases!(
     reset_clears_the_second_factor,
     refuses_users_without_mfa_and_disabled_users,
 );
-
-async fn on_sqlite<F: Future<Output = ()>>(body: fn(String) -> F) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    body(database_url(dir.path(), None)).await;
-}
-
-async fn on_postgres<F>(body: fn(String) -> F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    let admin =
-        std::env::var("TRACEBOOK_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-    let (name, url) = create_postgres_database(&admin).await;
-    // Spawned so a failing assertion still lets us drop the database before re-raising it.
-    let outcome = tokio::spawn(body(url)).await;
-    drop_postgres_database(&admin, &name).await;
-    if let Err(join) = outcome {
-        std::panic::resume_unwind(join.into_panic());
-    }
-}
-
-async fn admin_connection(admin: &str) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    match sqlx::AnyConnection::connect(admin).await {
-        Ok(connection) => connection,
-        Err(err) => panic!(
-            "PostgreSQL is not reachable at {admin} ({err}). These tests need a real server: \
-             start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main \
-             start`, or point TRACEBOOK_TEST_POSTGRES at one (trust auth, may create databases)"
-        ),
-    }
-}
-
-async fn create_postgres_database(admin: &str) -> (String, String) {
-    let mut suffix = [0u8; 6];
-    getrandom::fill(&mut suffix).expect("random");
-    let name = suffix
-        .iter()
-        .fold("tracebook_test_mfa_".to_owned(), |mut name, b| {
-            name.push_str(&format!("{b:02x}"));
-            name
-        });
-    let mut connection = admin_connection(admin).await;
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut connection)
-        .await
-        .expect("creating the test database");
-    connection.close().await.expect("closing");
-    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
-    let url = format!("{base}/{name}");
-    (name, url)
-}
-
-async fn drop_postgres_database(admin: &str, name: &str) {
-    let mut connection = admin_connection(admin).await;
-    sqlx::query(&format!("drop database if exists {name} with (force)"))
-        .execute(&mut connection)
-        .await
-        .expect("dropping the test database");
-}
 
 /// A store with the user alice.
 async fn store_with_alice(url: String) -> (AccountStore, User) {
