@@ -40,6 +40,10 @@ pub(crate) enum Command {
         /// Refuse to publish when there are warnings (`--deny warnings`).
         #[arg(long, value_enum)]
         deny: Option<Deny>,
+        /// Render every page, ignoring what the last build left beside the output folder
+        /// (by default only pages whose inputs changed are rendered).
+        #[arg(long)]
+        full: bool,
     },
     /// Write the whole resolved model (items, links, reverse links, coverage, diagnostics).
     Export {
@@ -56,6 +60,10 @@ pub(crate) enum Command {
     /// Serve the site and the API behind sign-in until SIGTERM; edits become git commits and
     /// the site is rebuilt after each. Builds the site first when it is missing or stale.
     Serve(ServeArgs),
+    /// A read-only local preview with live reload, on 127.0.0.1 only: rebuilds the site on
+    /// every change and reloads open pages, or shows the problems of a failed build.
+    /// `tracebook serve` is the shared server with accounts and editing.
+    Preview(PreviewArgs),
     /// Search the items: ranked hits with snippets, and counts per kind and status.
     ///
     /// All words must match; "a phrase"; prefix*; kind:K status:S tag:T id:ID filters; -word
@@ -209,6 +217,24 @@ pub(crate) struct ServeArgs {
     /// Branch edits are committed on [default: the checked-out branch].
     #[arg(long, env = "TRACEBOOK_BRANCH")]
     pub(crate) branch: Option<String>,
+}
+
+/// Options of `tracebook preview`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct PreviewArgs {
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port, printed at start-up).
+    #[arg(long, default_value_t = 8000)]
+    pub(crate) port: u16,
+    /// Theme folder with templates/ and static/, watched like the content [default: the
+    /// built-in theme].
+    #[arg(long)]
+    pub(crate) theme: Option<PathBuf>,
+    /// Site folder [default: ROOT/.tracebook/preview].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// `tracebook user` subcommands.

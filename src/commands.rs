@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use tracebook_generator::{Error as GenError, Theme, Timeline};
+use tracebook_generator::{Changes, Error as GenError, SiteBuilder, SiteOptions, Theme};
 use tracebook_model::{CONFIG_FILE, Project};
 
 use crate::cli::{Args, Command, Deny, ExportFormat, Format};
@@ -27,9 +27,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             out,
             theme,
             deny,
+            full,
         } => {
             let out = out.unwrap_or_else(|| root.join("public"));
-            build(&root, &out, theme.as_deref(), deny)
+            build(&root, &out, theme.as_deref(), deny, full)
         }
         Command::Export {
             root,
@@ -37,6 +38,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             out,
         } => export(&root, out.as_deref()),
         Command::Serve(args) => crate::serve_cmd::serve(args),
+        Command::Preview(args) => crate::preview_cmd::preview(&args),
         Command::Search(args) => crate::search_cmd::search(args),
         Command::Diff(args) => crate::diff_cmd::diff(&args),
         Command::Review(args) => crate::review_cmd::review(&args),
@@ -104,15 +106,29 @@ pub(crate) fn build(
     out: &Path,
     theme: Option<&Path>,
     deny: Option<Deny>,
+    full: bool,
 ) -> Result<ExitCode> {
     let started = Instant::now();
-    let project = load(root)?;
+    let theme = match theme {
+        Some(dir) => {
+            Theme::load(dir).with_context(|| format!("loading the theme at {}", dir.display()))?
+        }
+        None => Theme::embedded().context("loading the built-in theme")?,
+    };
+    let options = SiteOptions {
+        git: true,
+        full,
+        ..SiteOptions::default()
+    };
+    let mut builder = SiteBuilder::new(root, out, theme, options);
+    let project = builder.load(&Changes::Unknown)?;
+    let items = project.items.len() as u64;
     {
         // Scoped: rendering threads may log to stderr, so the lock must not outlive this block.
         let mut stderr = std::io::stderr().lock();
         report::human(&mut stderr, root, &project.diagnostics)?;
-        writeln!(stderr, "{}", report::summary(&project))?;
-        if fails(&project, deny) {
+        writeln!(stderr, "{}", report::summary(project))?;
+        if fails(project, deny) {
             writeln!(
                 stderr,
                 "nothing was published: fix the problems above ({} is unchanged)",
@@ -121,30 +137,27 @@ pub(crate) fn build(
             return Ok(ExitCode::from(FAILED));
         }
     }
-    let theme = match theme {
-        Some(dir) => {
-            Theme::load(dir).with_context(|| format!("loading the theme at {}", dir.display()))?
-        }
-        None => Theme::embedded().context("loading the built-in theme")?,
-    };
-    let timeline = Timeline::collect(root, &project)
-        .with_context(|| format!("reading the git history of {}", root.display()))?;
-    let progress = progress_bar(project.items.len() as u64);
+    let progress = progress_bar(items);
     let on_page = || progress.inc(1);
-    let report =
-        tracebook_generator::build_site(&project, timeline.as_ref(), &theme, out, &on_page)
-            .with_context(|| format!("building the site into {}", out.display()))?;
+    let build = builder
+        .publish(&on_page)
+        .with_context(|| format!("building the site into {}", out.display()))?;
     progress.finish_and_clear();
-    crate::search_cmd::update_after_build(root, &project);
+    if let Some(project) = builder.project() {
+        crate::search_cmd::update_after_build(root, project);
+    }
+    let files = build.files;
     eprintln!(
-        "built {} pages and {} assets into {} in {:.2} s",
-        report.pages,
-        report.assets,
+        "built {} pages and {} assets into {} in {:.2} s ({} files rendered, {} unchanged)",
+        build.report.pages,
+        build.report.assets,
         out.display(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        files.rendered,
+        files.linked + files.kept,
     );
-    exit_without_freeing(project);
-    std::mem::forget(timeline);
+    // The process is about to exit: let the OS reclaim the project's memory at once.
+    std::mem::forget(builder);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod diff_cmd;
 mod init;
+mod preview_cmd;
 mod report;
 mod review_cmd;
 mod search_cmd;

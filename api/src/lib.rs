@@ -16,6 +16,8 @@ mod error;
 mod middleware;
 mod openapi;
 mod pages;
+/// `tracebook preview`: the local, read-only preview with live reload.
+pub mod preview;
 /// The in-process rebuild queue: republishes the site after commits.
 pub mod rebuild;
 mod routes;

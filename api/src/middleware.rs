@@ -20,6 +20,7 @@ use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -64,25 +65,7 @@ pub(crate) fn stack(router: Router<AppState>, state: AppState) -> Router {
                 // The auth layers (axum `from_fn`) take axum's own body type.
                 .map_request(|request: axum::http::Request<_>| request.map(Body::new))
                 // 2. Security headers on every response.
-                .layer(header_layer(
-                    header::CONTENT_SECURITY_POLICY,
-                    CONTENT_SECURITY_POLICY,
-                ))
-                .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
-                .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
-                .layer(header_layer(
-                    HeaderName::from_static("permissions-policy"),
-                    "camera=(), microphone=(), geolocation=(), payment=()",
-                ))
-                .layer(header_layer(
-                    HeaderName::from_static("cross-origin-opener-policy"),
-                    "same-origin",
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::STRICT_TRANSPORT_SECURITY,
-                    move |_: &axum::response::Response| hsts.clone(),
-                ))
+                .layer(security_headers(hsts))
                 // 3.-7. Sessions, CSRF, authentication, MFA, login required.
                 .layer(from_fn_with_state(state.clone(), auth::load_session))
                 .layer(from_fn_with_state(state.clone(), auth::check_csrf))
@@ -91,6 +74,42 @@ pub(crate) fn stack(router: Router<AppState>, state: AppState) -> Router {
                 .layer(from_fn(auth::require_login)),
         )
         .with_state(state)
+}
+
+type Header = SetResponseHeaderLayer<HeaderValue>;
+
+/// The layers of [`security_headers`] (`ServiceBuilder` nests each new layer inside the last).
+pub(crate) type SecurityHeaders = Stack<
+    SetResponseHeaderLayer<Option<HeaderValue>>,
+    Stack<
+        Header,
+        Stack<Header, Stack<Header, Stack<Header, Stack<Header, Stack<Header, Identity>>>>>,
+    >,
+>;
+
+/// The security headers of every response, shared with `tracebook preview` (`preview/`);
+/// `hsts` only when people reach the server over https.
+pub(crate) fn security_headers(hsts: Option<HeaderValue>) -> ServiceBuilder<SecurityHeaders> {
+    ServiceBuilder::new()
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ))
+        .layer(header_layer(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ))
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -371,6 +371,7 @@ fn build_from(
     let options = BuildOptions {
         timeline: timeline.as_ref(),
         edit_links: true,
+        ..BuildOptions::default()
     };
     // build_site_with renders into a sibling staging folder and swaps it in (one rename on
     // Linux), so readers never see a half-written site, and a failed render leaves the old one.

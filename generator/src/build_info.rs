@@ -49,13 +49,12 @@ impl BuildInfo {
         self.version == env!("CARGO_PKG_VERSION")
     }
 
-    /// Writes the file into the site folder `dir`.
-    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(BuildInfo::FILE);
+    /// The file's bytes.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
         let json = serde_json::to_string_pretty(self).map_err(|err| Error::Template {
             template: BuildInfo::FILE.to_owned(),
             message: err.to_string(),
         })?;
-        std::fs::write(&path, format!("{json}\n")).map_err(Error::io("writing", &path))
+        Ok(format!("{json}\n").into_bytes())
     }
 }

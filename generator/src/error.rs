@@ -42,6 +42,10 @@ pub enum Error {
     /// The git history could not be read.
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
+    /// An incremental build found a file it meant to reuse missing from both site folders;
+    /// the builder then renders everything (never returned by a public function).
+    #[error("a site file to reuse was missing; rendering everything")]
+    Stale,
 }
 
 /// Result with [`Error`].

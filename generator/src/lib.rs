@@ -10,17 +10,20 @@ mod build_info;
 mod chart;
 mod error;
 pub mod git;
+mod incremental;
 mod load;
 mod markdown;
 mod publish;
 mod render;
 mod server_search;
+mod site_builder;
 mod static_search;
 mod theme;
 mod timeline;
 
 pub use build_info::BuildInfo;
 pub use error::{Error, Result};
+pub use incremental::{Changes, FileCounts};
 pub use load::load;
 pub use markdown::render_markdown;
 pub use publish::publish;
@@ -30,6 +33,7 @@ pub use server_search::{
     SearchIndex, SearchQuery, SearchResults, Snippet, SyncReport, index_dir as search_index_dir,
     search, sync as sync_search_index,
 };
+pub use site_builder::{SiteBuild, SiteBuilder, SiteOptions};
 pub use static_search::{StaticSearchOptions, StaticSearchReport, write_static_search};
 pub use theme::Theme;
 pub use timeline::{BaselineSnapshot, Timeline, WORKING_TREE, resolve_side};

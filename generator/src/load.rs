@@ -51,7 +51,11 @@ pub fn load(root: &Path) -> Result<Project> {
 }
 
 /// Files under `root/dir` whose root-relative path (with `/`) passes `keep`, sorted.
-fn list_files(root: &Path, dir: &str, keep: fn(&str) -> bool) -> Result<Vec<(Arc<str>, PathBuf)>> {
+pub(crate) fn list_files(
+    root: &Path,
+    dir: &str,
+    keep: fn(&str) -> bool,
+) -> Result<Vec<(Arc<str>, PathBuf)>> {
     let top = root.join(dir);
     if !top.is_dir() {
         return Ok(Vec::new());

@@ -47,6 +47,27 @@ fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
     std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))
 }
 
+/// Makes `spare` the live site `out` and leaves the previous site in `spare` (or no `spare` when
+/// there was no site yet). Returns whether `spare` now holds the previous site.
+pub(crate) fn swap_keeping_previous(spare: &Path, out: &Path) -> Result<bool> {
+    if !out.exists() {
+        std::fs::rename(spare, out).map_err(Error::io("publishing", out))?;
+        return Ok(false);
+    }
+    if exchange(spare, out).is_ok() {
+        return Ok(true);
+    }
+    // No atomic exchange here: a moment with no folder, never a half-written one.
+    let old = sibling(out, "old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
+    }
+    std::fs::rename(out, &old).map_err(Error::io("publishing", out))?;
+    std::fs::rename(spare, out).map_err(Error::io("publishing", out))?;
+    std::fs::rename(&old, spare).map_err(Error::io("publishing", spare))?;
+    Ok(true)
+}
+
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};
@@ -59,7 +80,7 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 /// `.NAME.<what>` beside `out`: same file system, so renames are cheap and atomic.
-fn sibling(out: &Path, what: &str) -> PathBuf {
+pub(crate) fn sibling(out: &Path, what: &str) -> PathBuf {
     let name = out
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());

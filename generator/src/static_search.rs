@@ -16,6 +16,7 @@
 //! Built from the model, not from the rendered HTML, so memory follows the index's size.
 //! Deterministic: the same project gives byte-identical files.
 
+mod cache;
 mod layout;
 mod postings;
 #[cfg(test)]
@@ -23,7 +24,10 @@ mod tests;
 mod text;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -31,6 +35,8 @@ use tracebook_model::{Item, Project};
 
 use crate::error::{Error, Result};
 use crate::render::paths::item_href;
+pub(crate) use cache::SearchCache;
+use cache::{ChunkOut, chunk_key};
 use layout::Layout;
 use postings::{DocText, doc_terms, encode_capped, js_order, partition, posting};
 use text::{MAX_TERM_CHARS, STOP_WORDS, plain_text, summary};
@@ -87,22 +93,41 @@ pub fn write_static_search(
     site: &Path,
     options: &StaticSearchOptions,
 ) -> Result<StaticSearchReport> {
-    let dir = site.join("assets").join("search");
+    let (files, report) = static_search_files(project, options, None)?;
+    let dir = site.join(SEARCH_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
+    for (rel, text) in files {
+        let path = site.join(rel);
+        std::fs::write(&path, text).map_err(Error::io("writing", &path))?;
+    }
+    Ok(report)
+}
+
+/// Where the index goes, relative to the site root.
+const SEARCH_DIR: &str = "assets/search";
+
+/// The static search index of `project` in memory: each file's path relative to the site root
+/// and its text, in a fixed order.
+/// `cache` keeps the work of each document chunk from one build to the next.
+pub(crate) fn static_search_files(
+    project: &Project,
+    options: &StaticSearchOptions,
+    cache: Option<&SearchCache>,
+) -> Result<(Vec<(String, String)>, StaticSearchReport)> {
     let layout = Layout::new(project);
     if layout.order.len() >= 1 << 29 {
         return Err(index_error("more than 2^29 items".to_owned()));
     }
     let chunk_docs = options.chunk_docs.max(1);
     let mut out = Output {
-        dir,
+        files: Vec::new(),
         report: StaticSearchReport {
             docs: layout.order.len(),
             ..StaticSearchReport::default()
         },
         hash: Fnv::default(),
     };
-    let postings = out.documents(project, &layout, chunk_docs)?;
+    let postings = out.documents(project, &layout, chunk_docs, cache)?;
     let mut terms: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
     terms.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
     let starts = out.shards(&terms, options)?;
@@ -124,51 +149,73 @@ pub fn write_static_search(
         digits: postings::DIGITS,
     };
     let text = serde_json::to_string(&manifest).map_err(|err| index_error(err.to_string()))?;
-    let file = write_js(&out.dir, "manifest", &text)?;
-    out.add(&file);
-    Ok(out.report)
+    let file = js_file("manifest", &text);
+    out.add(file);
+    Ok((out.files, out.report))
 }
 
 /// The folder being written, what went into it, and the hash of its shards and chunks.
 struct Output {
-    dir: PathBuf,
+    files: Vec<(String, String)>,
     report: StaticSearchReport,
     hash: Fnv,
 }
 
 impl Output {
-    fn add(&mut self, file: &Written) {
+    fn add(&mut self, file: Written) {
         self.report.files += 1;
-        self.report.bytes += file.bytes as u64;
-        self.report.largest_file = self.report.largest_file.max(file.bytes);
+        self.report.bytes += file.text.len() as u64;
+        self.report.largest_file = self.report.largest_file.max(file.text.len());
         self.hash.write(&file.hash.to_le_bytes());
+        self.files.push((file.rel, file.text));
     }
 
-    /// Writes the document chunks, in parallel blocks of 16 chunks; returns every term's
-    /// postings, sorted by document.
+    /// Makes the document chunks, in parallel blocks of 16 chunks (each taken from `cache`
+    /// when its documents are unchanged); returns every term's postings, sorted by document.
     fn documents(
         &mut self,
         project: &Project,
         layout: &Layout<'_>,
         chunk_docs: usize,
-    ) -> Result<HashMap<String, Vec<u32>>> {
+        cache: Option<&SearchCache>,
+    ) -> Result<FxHashMap<String, Vec<u32>>> {
         let block_docs = chunk_docs * 16;
-        let dir = &self.dir;
-        let blocks: Vec<Block> = layout
+        let blocks: Vec<Vec<Arc<ChunkOut>>> = layout
             .order
             .par_chunks(block_docs)
             .enumerate()
-            .map(|(b, items)| index_block(project, dir, b * block_docs, items, chunk_docs))
+            .map(|(b, items)| {
+                let first = b * block_docs;
+                items
+                    .chunks(chunk_docs)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let first_doc = first + c * chunk_docs;
+                        let key = cache.map(|_| chunk_key(project, first_doc, chunk_docs, chunk));
+                        if let Some(hit) = cache.zip(key).and_then(|(c, k)| c.get(k)) {
+                            return Ok(hit);
+                        }
+                        let out = Arc::new(index_chunk(project, first_doc, chunk, chunk_docs)?);
+                        if let Some((cache, key)) = cache.zip(key) {
+                            cache.put(key, out.clone());
+                        }
+                        Ok(out)
+                    })
+                    .collect::<Result<_>>()
+            })
             .collect::<Result<_>>()?;
-        let mut merged: HashMap<String, Vec<u32>> = HashMap::new();
-        for block in blocks {
-            for file in &block.files {
-                self.add(file);
-                self.report.chunks += 1;
-            }
-            // Blocks come in document order, so every list stays sorted by document.
-            for (term, list) in block.postings {
-                merged.entry(term).or_default().extend(list);
+        let mut merged: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        // Chunks come in document order, so every list stays sorted by document.
+        for chunk in blocks.iter().flatten() {
+            self.add(chunk.file.clone());
+            self.report.chunks += 1;
+            for (term, list) in &chunk.postings {
+                match merged.get_mut(term) {
+                    Some(all) => all.extend_from_slice(list),
+                    None => {
+                        merged.insert(term.clone(), list.clone());
+                    }
+                }
             }
         }
         Ok(merged)
@@ -193,21 +240,20 @@ impl Output {
         self.report.capped_terms = entries.iter().filter(|e| e.1).count();
         let sizes: Vec<usize> = entries.iter().map(|e| e.0.len() + 1).collect();
         let starts = partition(&sizes, options.shard_bytes);
-        let dir = &self.dir;
         let files: Vec<Written> = starts
             .par_iter()
             .enumerate()
             .map(|(s, &start)| {
                 let end = starts.get(s + 1).copied().unwrap_or(entries.len());
                 let body: Vec<&str> = entries[start..end].iter().map(|e| e.0.as_str()).collect();
-                write_js(dir, &format!("t{s}"), &format!("[{}]", body.join(",")))
+                js_file(&format!("t{s}"), &format!("[{}]", body.join(",")))
             })
-            .collect::<Result<_>>()?;
-        for file in &files {
-            self.add(file);
-            self.report.shard_bytes += file.bytes as u64;
-        }
+            .collect();
         self.report.shards = files.len();
+        for file in files {
+            self.report.shard_bytes += file.text.len() as u64;
+            self.add(file);
+        }
         Ok(starts)
     }
 }
@@ -236,48 +282,41 @@ struct Manifest<'a> {
     digits: &'a str,
 }
 
-/// One block's output: its chunk files and its postings, each list sorted by document.
-struct Block {
-    files: Vec<Written>,
-    postings: HashMap<String, Vec<u32>>,
-}
-
-fn index_block(
+/// The chunk file of the documents `items` (numbered from `first_doc`) and their postings.
+fn index_chunk(
     project: &Project,
-    out: &Path,
     first_doc: usize,
     items: &[usize],
     chunk_docs: usize,
-) -> Result<Block> {
+) -> Result<ChunkOut> {
     let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
-    let mut files = Vec::new();
-    for (c, chunk) in items.chunks(chunk_docs).enumerate() {
-        let mut records = Vec::with_capacity(chunk.len());
-        for (d, &i) in chunk.iter().enumerate() {
-            let doc = u32::try_from(first_doc + c * chunk_docs + d)
-                .map_err(|_| index_error("too many items".to_owned()))?;
-            let item = &project.items[i];
-            let plain = plain_text(&item.body);
-            let text = DocText {
-                id: &item.id,
-                title: &item.title,
-                fields: field_values(item),
-                body: &plain,
-            };
-            for (term, weight) in doc_terms(&text) {
-                postings.entry(term).or_default().push(posting(doc, weight));
-            }
-            records.push(record(item, &plain));
+    let mut records = Vec::with_capacity(items.len());
+    for (d, &i) in items.iter().enumerate() {
+        let doc =
+            u32::try_from(first_doc + d).map_err(|_| index_error("too many items".to_owned()))?;
+        let item = &project.items[i];
+        let plain = plain_text(&item.body);
+        let text = DocText {
+            id: &item.id,
+            title: &item.title,
+            fields: field_values(item),
+            body: &plain,
+        };
+        for (term, weight) in doc_terms(&text) {
+            postings.entry(term).or_default().push(posting(doc, weight));
         }
-        let number = (first_doc + c * chunk_docs) / chunk_docs;
-        let data = format!("[{}]", records.join(","));
-        files.push(write_js(out, &format!("d{number}"), &data)?);
+        records.push(record(item, &plain));
     }
-    Ok(Block { files, postings })
+    let number = first_doc / chunk_docs;
+    let data = format!("[{}]", records.join(","));
+    Ok(ChunkOut {
+        file: js_file(&format!("d{number}"), &data),
+        postings: postings.into_iter().collect(),
+    })
 }
 
 /// Tags and field values as text (lists joined, numbers and booleans as written in JSON).
-fn field_values(item: &Item) -> Vec<String> {
+pub(crate) fn field_values(item: &Item) -> Vec<String> {
     let mut values = item.tags.clone();
     for field in &item.fields {
         match &field.value {
@@ -315,27 +354,28 @@ fn json(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
 }
 
-/// A written file: its size and content hash.
+/// A file of the index: its path relative to the site root, text and content hash.
+#[derive(Clone)]
 struct Written {
-    bytes: usize,
+    rel: String,
+    text: String,
     hash: u64,
 }
 
-/// Writes `assets/search/<name>.js`. `<` is escaped (it only occurs inside JSON strings), so no
-/// indexed text can close a script element if someone inlines the file.
-fn write_js(out: &Path, name: &str, data: &str) -> Result<Written> {
+/// The file `assets/search/<name>.js`. `<` is escaped (it only occurs inside JSON strings), so
+/// no indexed text can close a script element if someone inlines the file.
+fn js_file(name: &str, data: &str) -> Written {
     let text = format!(
         "window.TRACEBOOK_SEARCH.add(\"{name}\",{});\n",
         data.replace('<', "\\u003c")
     );
-    let path = out.join(format!("{name}.js"));
-    std::fs::write(&path, &text).map_err(Error::io("writing", &path))?;
     let mut hash = Fnv::default();
     hash.write(text.as_bytes());
-    Ok(Written {
-        bytes: text.len(),
+    Written {
+        rel: format!("{SEARCH_DIR}/{name}.js"),
+        text,
         hash: hash.0,
-    })
+    }
 }
 
 /// FNV-1a, 64 bits: a stable content hash for cache busting (not for security).

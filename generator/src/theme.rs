@@ -6,6 +6,7 @@ use std::path::Path;
 use include_dir::{Dir, include_dir};
 
 use crate::error::{Error, Result};
+use crate::incremental::{Digest, Digester};
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../themes/default");
 
@@ -24,6 +25,9 @@ pub struct Theme {
     pub(crate) tera: tera::Tera,
     /// Files copied to `assets/`: path relative to `static/`, contents.
     pub(crate) assets: Vec<(String, Vec<u8>)>,
+    /// Digest of every template and asset: part of every page's digest, so a changed theme
+    /// re-renders the whole site.
+    pub(crate) digest: Digest,
 }
 
 impl Theme {
@@ -59,9 +63,18 @@ impl Theme {
     }
 
     fn from_parts(
-        templates: Vec<(String, String)>,
+        mut templates: Vec<(String, String)>,
         assets: Vec<(String, Vec<u8>)>,
     ) -> Result<Theme> {
+        templates.sort();
+        let mut digester = Digester::new("theme", None);
+        for (name, source) in &templates {
+            digester.bytes(name.as_bytes()).bytes(source.as_bytes());
+        }
+        for (name, bytes) in &assets {
+            digester.bytes(name.as_bytes()).bytes(bytes);
+        }
+        let digest = digester.finish();
         let mut tera = tera::Tera::new();
         tera.autoescape_on(vec![".html"]);
         tera.add_raw_templates(templates)
@@ -74,7 +87,11 @@ impl Theme {
                 });
             }
         }
-        Ok(Theme { tera, assets })
+        Ok(Theme {
+            tera,
+            assets,
+            digest,
+        })
     }
 }
 

@@ -57,6 +57,7 @@ fn build(root: &Path, edit_links: bool) -> PathBuf {
     let options = BuildOptions {
         timeline: timeline.as_ref(),
         edit_links,
+        ..BuildOptions::default()
     };
     let theme = Theme::embedded().expect("theme");
     build_site_with(&project, &theme, &out, &options, &|| ()).expect("build");

@@ -89,7 +89,7 @@ pub struct Field {
 }
 
 /// What one content file yields.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ParsedFile {
     /// Items found.
     pub items: Vec<Item>,

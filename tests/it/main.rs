@@ -11,6 +11,7 @@ mod diagnostics;
 mod export;
 mod gitrepo;
 mod init;
+mod preview;
 mod publish;
 mod review;
 mod search;

@@ -45,9 +45,14 @@ fn failed_build_leaves_previous_site_untouched() {
     assert_eq!(code(&failed), 1, "{}", stderr(&failed));
     assert_eq!(tree_snapshot(&out), before);
 
-    // Nothing is left beside the site, and a good build still replaces it.
-    let siblings: Vec<_> = std::fs::read_dir(out_dir.path()).expect("ls").collect();
-    assert_eq!(siblings.len(), 1, "staging folders left behind");
+    // No half-written folder is left beside the site (only the incremental build's state
+    // file), and a good build still replaces it.
+    let mut siblings: Vec<String> = std::fs::read_dir(out_dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    siblings.sort();
+    assert_eq!(siblings, [".public.state", "public"], "folders left behind");
     std::fs::write(&item, original.replace("title:", "title: Changed")).expect("write");
     assert_eq!(code(&tracebook(&["build", &root, "--out", &out_arg])), 0);
     assert_ne!(tree_snapshot(&out), before);

@@ -18,6 +18,8 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) has_uncommitted_changes: bool,
     /// Item pages link to the server's edit form.
     pub(crate) has_edit_links: bool,
+    /// Pages load the live-reload script of `tracebook preview`.
+    pub(crate) has_live_reload: bool,
     pub(crate) kinds: Vec<NavKind<'a>>,
     pub(crate) link_kinds: Vec<NavLink<'a>>,
 }

@@ -3,12 +3,15 @@
 
 mod context;
 mod history;
+mod memo;
 mod pages;
 pub(crate) mod paths;
 mod problems;
 mod tree;
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,11 +19,14 @@ use tracebook_model::Project;
 
 use crate::build_info::BuildInfo;
 use crate::error::{Error, Result};
+use crate::incremental::{Digest, Digester, Manifest, Output, of_bytes};
+use crate::markdown::render_markdown;
 use crate::publish::publish;
-use crate::static_search::{StaticSearchOptions, write_static_search};
+use crate::static_search::{SearchCache, StaticSearchOptions, static_search_files};
 use crate::theme::Theme;
 use crate::timeline::Timeline;
-use context::{KindCtx, LinkKindCtx, PageCtx, Totals};
+use context::{ItemCtx, KindCtx, LinkKindCtx, PageCtx, Problem, Totals};
+use memo::RenderMemo;
 use paths::{BASELINES_HREF, baseline_href, item_href, kind_href, matrix_href, root_of};
 
 /// What a build wrote.
@@ -41,6 +47,8 @@ pub struct BuildOptions<'a> {
     /// Adds an "Edit" link to every item page, to `items/<ID>/edit` next to the page: the edit
     /// form of `tracebook serve`. Off for static sites, which have no server behind them.
     pub edit_links: bool,
+    /// Adds the live-reload script of `tracebook preview` to every page.
+    pub live_reload: bool,
 }
 
 /// Renders `project` with `theme` and publishes it atomically as `out`. A project with errors
@@ -56,7 +64,7 @@ pub fn build_site(
 ) -> Result<BuildReport> {
     let options = BuildOptions {
         timeline,
-        edit_links: false,
+        ..BuildOptions::default()
     };
     build_site_with(project, theme, out, &options, on_page)
 }
@@ -88,7 +96,7 @@ pub fn render_site(
 ) -> Result<BuildReport> {
     let options = BuildOptions {
         timeline,
-        edit_links: false,
+        ..BuildOptions::default()
     };
     render_site_with(project, theme, dir, &options, on_page)
 }
@@ -100,99 +108,103 @@ fn render_site_with(
     options: &BuildOptions<'_>,
     on_page: &(dyn Fn() + Sync),
 ) -> Result<BuildReport> {
+    let nothing = Manifest::new();
+    let output = Output::new(dir, dir, &nothing, &nothing);
+    render_into(project, theme, &output, options, None, on_page)
+}
+
+/// What a long-lived builder carries from one render to the next.
+#[derive(Default)]
+pub(crate) struct Carry {
+    /// The search index's work per document chunk.
+    pub(crate) search: SearchCache,
+    /// The page digests and per-item keys of the last render.
+    pub(crate) memo: Option<RenderMemo>,
+    /// The content files read again since the last render (`None`: all of them).
+    pub(crate) reread: Option<HashSet<Arc<str>>>,
+}
+
+/// Renders the site through `output`, which skips every file whose digest it already has.
+/// `carry` (long-lived builders) skips work on what did not change since the last render and
+/// is updated for the next one. `on_page` is called for each page rendered.
+pub(crate) fn render_into(
+    project: &Project,
+    theme: &Theme,
+    output: &Output<'_>,
+    options: &BuildOptions<'_>,
+    mut carry: Option<&mut Carry>,
+    on_page: &(dyn Fn() + Sync),
+) -> Result<BuildReport> {
     let head = options.timeline.and_then(|t| t.head.as_ref());
     let timeline = options
         .timeline
         .filter(|t| !t.baselines.is_empty() || !t.history.commits.is_empty());
     let has_baselines = timeline.is_some_and(|t| !t.baselines.is_empty());
     let mut base = tera::Context::new();
-    let site = pages::site(project, has_baselines, head, options.edit_links);
+    let site = pages::site(project, has_baselines, head, options);
     base.insert("site", &site);
+    let site_digest = Digester::new("site", Some(theme.digest))
+        .value(&site)
+        .finish();
     let index = problems::ProblemIndex::new(project);
     let (per_item, all_problems) = index.group(project);
     let renderer = Renderer {
         theme,
         base,
-        dir,
+        site_digest,
+        output,
         on_page,
     };
+    // Baseline pages compare with the work tree, which the memo does not follow.
+    let previous = carry.as_mut().and_then(|c| c.memo.take());
+    let mut memo = (carry.is_some() && !has_baselines).then(|| {
+        let reread = carry.as_ref().and_then(|c| c.reread.as_ref());
+        let (previous, problems) = (previous.as_ref(), &per_item);
+        RenderMemo::new(
+            project,
+            site_digest,
+            problems,
+            &all_problems,
+            previous,
+            reread,
+        )
+    });
+    let affected = memo
+        .as_ref()
+        .zip(previous.as_ref())
+        .and_then(|(memo, previous)| memo.affected(previous));
 
-    let item_pages: Result<Vec<()>> = (0..project.items.len())
+    let digests: Vec<Digest> = (0..project.items.len())
         .into_par_iter()
         .map(|i| {
-            let item = &project.items[i];
-            let mut ctx = renderer.page(&item.title, &item_href(&item.id));
-            ctx.insert("item", &pages::item(project, i));
-            ctx.insert(
-                "upstream",
-                &tree::trace_tree(project, i, tree::Direction::Up),
-            );
-            ctx.insert(
-                "downstream",
-                &tree::trace_tree(project, i, tree::Direction::Down),
-            );
-            ctx.insert("problems", &per_item[i]);
-            if let Some(timeline) = timeline {
-                ctx.insert("history", &history::item_history(timeline, project, i));
-            }
-            renderer.write("item.html", &item_href(&item.id), &ctx)
+            let known = affected
+                .as_ref()
+                .zip(previous.as_ref())
+                .filter(|(affected, _)| !affected[i])
+                .map(|(_, previous)| previous.pages[i]);
+            item_page(&renderer, project, i, &per_item[i], timeline, known)
         })
-        .collect();
-    item_pages?;
+        .collect::<Result<_>>()?;
     let mut pages = project.items.len();
 
-    let kinds = pages::kind_summaries(project);
-    let mut ctx = renderer.page("Dashboard", "index.html");
-    let counts = project.counts();
-    ctx.insert(
-        "totals",
-        &Totals {
-            items: project.items.len(),
-            errors: counts.errors,
-            warnings: counts.warnings,
-        },
-    );
-    ctx.insert("status_chart", &pages::status_chart(&kinds));
-    ctx.insert("kinds", &kinds);
-    ctx.insert("rules", &pages::rules(project));
-    ctx.insert("problems", &all_problems);
-    renderer.write("dashboard.html", "index.html", &ctx)?;
-    pages += 1;
-
-    for kind in &project.config.kinds {
-        let href = kind_href(&kind.name);
-        let rows = pages::kind_rows(project, &kind.name, &per_item);
-        let mut ctx = renderer.page(&kind.title, &href);
-        let info = KindCtx {
-            name: &kind.name,
-            title: &kind.title,
-            prefix: kind.prefix.as_deref(),
-            count: rows.len(),
-        };
-        ctx.insert("kind", &info);
-        ctx.insert("statuses", &kind.statuses);
-        ctx.insert("items", &rows);
-        renderer.write("kind.html", &href, &ctx)?;
-        pages += 1;
-    }
-    for link in &project.config.links {
-        let href = matrix_href(&link.name);
-        let mut ctx = renderer.page(&link.name, &href);
-        let info = LinkKindCtx {
-            name: &link.name,
-            from: &link.from,
-            to: &link.to,
-            acyclic: link.acyclic,
-        };
-        ctx.insert("link_kind", &info);
-        ctx.insert("rows", &pages::matrix_rows(project, &link.name));
-        renderer.write("matrix.html", &href, &ctx)?;
-        pages += 1;
-    }
-    let mut ctx = renderer.page("Coverage", "coverage/index.html");
-    ctx.insert("rules", &pages::rules(project));
-    renderer.write("coverage.html", "coverage/index.html", &ctx)?;
-    pages += 1;
+    let unchanged_listing = memo
+        .as_ref()
+        .zip(previous.as_ref())
+        .filter(|(memo, previous)| {
+            affected.is_some()
+                && memo.listing == previous.listing
+                && !previous.listing_pages.is_empty()
+        });
+    let listing_pages = match unchanged_listing {
+        Some((_, previous)) => {
+            for (href, digest) in &previous.listing_pages {
+                output.put(href, *digest, || Err(Error::Stale))?;
+            }
+            previous.listing_pages.clone()
+        }
+        None => listing_pages(&renderer, project, &per_item, &all_problems)?,
+    };
+    pages += listing_pages.len();
     // Optional templates, so a theme written before baselines existed still builds.
     let has_templates = ["baselines.html", "baseline.html"]
         .iter()
@@ -200,23 +212,157 @@ fn render_site_with(
     if let Some(timeline) = timeline.filter(|_| has_baselines && has_templates) {
         pages += render_baselines(&renderer, project, timeline)?;
     }
+
+    let mut assets = write_assets(project, theme, output)?;
+    let search_cache = carry.as_ref().map(|c| &c.search);
+    let (search_files, _) =
+        static_search_files(project, &StaticSearchOptions::default(), search_cache)?;
+    assets += search_files.len();
+    for (rel, text) in search_files {
+        output.put(&rel, of_bytes(text.as_bytes()), || Ok(text.into_bytes()))?;
+    }
+    let info = BuildInfo::new(head, options.edit_links).to_bytes()?;
+    output.put(BuildInfo::FILE, of_bytes(&info), || Ok(info.clone()))?;
+    if let Some(carry) = carry {
+        carry.search.rotate();
+        carry.memo = memo.take().map(|mut memo| {
+            memo.pages = digests;
+            memo.listing_pages = listing_pages;
+            memo
+        });
+    }
+    Ok(BuildReport { pages, assets })
+}
+
+/// Puts item `i`'s page; `known` is its digest when the memo shows it unchanged.
+fn item_page(
+    renderer: &Renderer<'_>,
+    project: &Project,
+    i: usize,
+    problems: &[Problem],
+    timeline: Option<&Timeline>,
+    known: Option<Digest>,
+) -> Result<Digest> {
+    let item = &project.items[i];
+    let href = item_href(&item.id);
+    let parts = || {
+        (
+            pages::item(project, i),
+            tree::trace_tree(project, i, tree::Direction::Up),
+            tree::trace_tree(project, i, tree::Direction::Down),
+            timeline.map(|t| history::item_history(t, project, i)),
+        )
+    };
+    let render = |(mut item_ctx, upstream, downstream, history): (ItemCtx<'_>, _, _, _)| {
+        item_ctx.body_html = render_markdown(&item.body);
+        let mut ctx = renderer.page(&item.title, &href);
+        ctx.insert("item", &item_ctx);
+        ctx.insert("upstream", &upstream);
+        ctx.insert("downstream", &downstream);
+        ctx.insert("problems", problems);
+        if let Some(history) = &history {
+            ctx.insert("history", history);
+        }
+        renderer.render("item.html", &ctx)
+    };
+    if let Some(digest) = known {
+        renderer.output.put(&href, digest, || render(parts()))?;
+        return Ok(digest);
+    }
+    let parts = parts();
+    let (item_ctx, upstream, downstream, history) = &parts;
+    // The rendered body is the one costly part of the context: its source stands in.
+    let digest = renderer
+        .digester("item.html")
+        .value(item_ctx)
+        .bytes(item.body.as_bytes())
+        .value(upstream)
+        .value(downstream)
+        .value(problems)
+        .value(history)
+        .finish();
+    renderer.output.put(&href, digest, || render(parts))?;
+    Ok(digest)
+}
+
+/// The pages that list many items: dashboard, kind indexes, matrices, coverage and search.
+/// Returns each one's href and digest.
+fn listing_pages(
+    renderer: &Renderer<'_>,
+    project: &Project,
+    per_item: &[Vec<Problem>],
+    all_problems: &[Problem],
+) -> Result<Vec<(String, Digest)>> {
+    let mut done = Vec::new();
+    let kinds = pages::kind_summaries(project);
+    let counts = project.counts();
+    let totals = Totals {
+        items: project.items.len(),
+        errors: counts.errors,
+        warnings: counts.warnings,
+    };
+    let status_chart = pages::status_chart(&kinds);
+    let rules = pages::rules(project);
+    done.push(
+        renderer.put_page("dashboard.html", "Dashboard", "index.html", &|page| {
+            page.put("totals", &totals);
+            page.put("status_chart", &status_chart);
+            page.put("kinds", &kinds);
+            page.put("rules", &rules);
+            page.put("problems", &all_problems);
+        })?,
+    );
+    for kind in &project.config.kinds {
+        let href = kind_href(&kind.name);
+        let rows = pages::kind_rows(project, &kind.name, per_item);
+        let info = KindCtx {
+            name: &kind.name,
+            title: &kind.title,
+            prefix: kind.prefix.as_deref(),
+            count: rows.len(),
+        };
+        done.push(renderer.put_page("kind.html", &kind.title, &href, &|page| {
+            page.put("kind", &info);
+            page.put("statuses", &kind.statuses);
+            page.put("items", &rows);
+        })?);
+    }
+    for link in &project.config.links {
+        let href = matrix_href(&link.name);
+        let info = LinkKindCtx {
+            name: &link.name,
+            from: &link.from,
+            to: &link.to,
+            acyclic: link.acyclic,
+        };
+        let rows = pages::matrix_rows(project, &link.name);
+        done.push(
+            renderer.put_page("matrix.html", &link.name, &href, &|page| {
+                page.put("link_kind", &info);
+                page.put("rows", &rows);
+            })?,
+        );
+    }
+    done.push(renderer.put_page(
+        "coverage.html",
+        "Coverage",
+        "coverage/index.html",
+        &|page| page.put("rules", &rules),
+    )?);
     // Optional, so a theme written before the search page still builds (without it).
-    if theme.tera.contains_template("search.html") {
-        let mut ctx = renderer.page("Search", "search/index.html");
+    if renderer.theme.tera.contains_template("search.html") {
         let search = serde_json::json!({
             "scripts": ["assets/search-engine.js", "assets/search.js"],
             "manifest": "assets/search/manifest.js",
             "items": project.items.len(),
         });
-        ctx.insert("search", &search);
-        renderer.write("search.html", "search/index.html", &ctx)?;
-        pages += 1;
+        done.push(
+            renderer.put_page("search.html", "Search", "search/index.html", &|page| {
+                page.put("search", &search)
+            })?,
+        );
     }
-
-    let mut assets = write_assets(project, theme, dir)?;
-    assets += write_static_search(project, dir, &StaticSearchOptions::default())?.files;
-    BuildInfo::new(head, options.edit_links).write(dir)?;
-    Ok(BuildReport { pages, assets })
+    Ok(done)
 }
 
 /// The baselines page and one page per baseline; returns the number of pages.
@@ -226,28 +372,25 @@ fn render_baselines(
     timeline: &Timeline,
 ) -> Result<usize> {
     let rows = history::baseline_rows(project, timeline);
-    let mut ctx = renderer.page("Baselines", BASELINES_HREF);
-    ctx.insert("growth_chart", &history::growth_chart(&rows, project));
-    ctx.insert("baselines", &rows);
-    renderer.write("baselines.html", BASELINES_HREF, &ctx)?;
-    let pages: Result<Vec<()>> = timeline
+    let growth_chart = history::growth_chart(&rows, project);
+    renderer.put_page("baselines.html", "Baselines", BASELINES_HREF, &|page| {
+        page.put("growth_chart", &growth_chart);
+        page.put("baselines", &rows);
+    })?;
+    let pages: Result<Vec<_>> = timeline
         .baselines
         .par_iter()
         .zip(rows.par_iter())
         .map(|(snapshot, row)| {
             let href = baseline_href(&snapshot.baseline.name);
-            let mut ctx = renderer.page(&snapshot.baseline.name, &href);
-            ctx.insert("baseline", row);
             let previous = snapshot.since_previous.as_ref();
-            ctx.insert(
-                "since_previous",
-                &previous.map(|r| history::report(project, r)),
-            );
-            ctx.insert(
-                "since_this",
-                &history::report(project, &snapshot.since_this),
-            );
-            renderer.write("baseline.html", &href, &ctx)
+            let since_previous = previous.map(|r| history::report(project, r));
+            let since_this = history::report(project, &snapshot.since_this);
+            renderer.put_page("baseline.html", &snapshot.baseline.name, &href, &|page| {
+                page.put("baseline", row);
+                page.put("since_previous", &since_previous);
+                page.put("since_this", &since_this);
+            })
         })
         .collect();
     Ok(pages?.len() + 1)
@@ -256,8 +399,28 @@ fn render_baselines(
 struct Renderer<'a> {
     theme: &'a Theme,
     base: tera::Context,
-    dir: &'a Path,
+    site_digest: Digest,
+    output: &'a Output<'a>,
     on_page: &'a (dyn Fn() + Sync),
+}
+
+/// Where a page's values go: into its digest, and into its template context when the digest
+/// is new. Pages give their values through `fill` functions called once per destination, so
+/// an unchanged page costs one serialization and no template context.
+trait Slots {
+    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize);
+}
+
+impl Slots for Digester {
+    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize) {
+        self.value(key).value(value);
+    }
+}
+
+impl Slots for tera::Context {
+    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize) {
+        self.insert(key, value);
+    }
 }
 
 impl Renderer<'_> {
@@ -269,32 +432,51 @@ impl Renderer<'_> {
         ctx
     }
 
-    fn write(&self, template: &str, href: &str, ctx: &tera::Context) -> Result<()> {
+    /// A digester for a page rendered with `template`, seeded with the theme and site values.
+    fn digester(&self, template: &str) -> Digester {
+        let mut digester = Digester::new(template, Some(self.theme.digest));
+        digester.digest(self.site_digest);
+        digester
+    }
+
+    /// Puts the page at `href`, rendered with `template` from the values `fill` gives when
+    /// their digest is new.
+    fn put_page(
+        &self,
+        template: &str,
+        title: &str,
+        href: &str,
+        fill: &dyn Fn(&mut dyn Slots),
+    ) -> Result<(String, Digest)> {
+        let mut digester = self.digester(template);
+        digester.value(title).value(href);
+        fill(&mut digester);
+        let digest = digester.finish();
+        self.output.put(href, digest, || {
+            let mut ctx = self.page(title, href);
+            fill(&mut ctx);
+            self.render(template, &ctx)
+        })?;
+        Ok((href.to_owned(), digest))
+    }
+
+    fn render(&self, template: &str, ctx: &tera::Context) -> Result<Vec<u8>> {
         let html = self
             .theme
             .tera
             .render(template, ctx)
             .map_err(|err| Error::template(template, &err))?;
-        let path = self.dir.join(href);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
-        }
-        std::fs::write(&path, html).map_err(Error::io("writing", &path))?;
         (self.on_page)();
-        Ok(())
+        Ok(html.into_bytes())
     }
 }
 
 /// Theme assets plus the generated jump index, under `assets/`.
-fn write_assets(project: &Project, theme: &Theme, dir: &Path) -> Result<usize> {
-    let assets = dir.join("assets");
-    std::fs::create_dir_all(&assets).map_err(Error::io("creating", &assets))?;
+fn write_assets(project: &Project, theme: &Theme, output: &Output<'_>) -> Result<usize> {
     for (name, bytes) in &theme.assets {
-        let path = assets.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
-        }
-        std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
+        output.put(&format!("assets/{name}"), of_bytes(bytes), || {
+            Ok(bytes.clone())
+        })?;
     }
     let rows: Vec<(&str, &str, &str, String)> = project
         .items
@@ -318,7 +500,8 @@ fn write_assets(project: &Project, theme: &Theme, dir: &Path) -> Result<usize> {
         "window.TRACEBOOK_JUMP = {};\n",
         json.replace('<', "\\u003c")
     );
-    let path = assets.join("jump-index.js");
-    std::fs::write(&path, script).map_err(Error::io("writing", &path))?;
+    output.put("assets/jump-index.js", of_bytes(script.as_bytes()), || {
+        Ok(script.into_bytes())
+    })?;
     Ok(theme.assets.len() + 1)
 }

@@ -6,13 +6,12 @@ use super::context::*;
 use super::paths::{item_href, kind_href, matrix_href, rule_href};
 use crate::chart;
 use crate::git::Head;
-use crate::markdown::render_markdown;
 
 pub(crate) fn site<'a>(
     project: &'a Project,
     has_baselines: bool,
     head: Option<&'a Head>,
-    has_edit_links: bool,
+    options: &super::BuildOptions<'_>,
 ) -> SiteCtx<'a> {
     let config = &project.config;
     SiteCtx {
@@ -26,7 +25,8 @@ pub(crate) fn site<'a>(
         commit: head.map(|h| h.commit.id.as_str()),
         commit_short: head.map(|h| h.commit.short.as_str()),
         has_uncommitted_changes: head.is_some_and(|h| h.is_dirty),
-        has_edit_links,
+        has_edit_links: options.edit_links,
+        has_live_reload: options.live_reload,
         kinds: config
             .kinds
             .iter()
@@ -169,7 +169,8 @@ pub(crate) fn item(project: &Project, i: usize) -> ItemCtx<'_> {
         fingerprint: item.fingerprint.to_string(),
         path: &item.source.file,
         line: item.source.line,
-        body_html: render_markdown(&item.body),
+        // Filled in only when the page is rendered (see `render_into`).
+        body_html: String::new(),
         fields: item
             .fields
             .iter()

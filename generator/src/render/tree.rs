@@ -6,7 +6,7 @@ use super::context::TreeNode;
 use super::paths::item_href;
 
 /// Levels shown below the item itself.
-const MAX_DEPTH: usize = 3;
+pub(crate) const MAX_DEPTH: usize = 3;
 /// Nodes per tree: a widely used need can have thousands of descendants; the page shows the
 /// first ones and marks the cut, the matrix pages list everything.
 const MAX_NODES: usize = 150;

@@ -1,0 +1,210 @@
+//! What a long-lived builder remembers of the last render, so that the next one computes page
+//! digests only near what changed.
+//!
+//! Computing an item page's digest means building its trace trees, which costs more than
+//! everything else an unchanged page needs. But a page can only change when its own item
+//! changed (content, problems, coverage) or when an item in its trees changed what trees show
+//! of it (id, title, status, its links and their suspect flags): that is, an item at most
+//! `tree::MAX_DEPTH` links away, in the old graph or the new one. Every other item page keeps
+//! last build's digest. The pages that list many items (dashboard, kind indexes, matrices,
+//! coverage, search) keep theirs when no item changed what they show.
+//!
+//! The memo only applies between builds with the same items in the same order, the same
+//! site-wide values (theme, schema, commit) and no baselines (whose pages compare with the
+//! work tree); anything else computes every digest.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tracebook_model::{Project, item_coverage};
+
+use super::context::Problem;
+use super::tree::MAX_DEPTH;
+use crate::incremental::{Digest, Digester, of_bytes};
+
+/// Per-item keys of one render.
+pub(crate) struct RenderMemo {
+    ids: Vec<String>,
+    site: Digest,
+    /// Per item: its own content, and what other pages show of it, as far as its own file
+    /// says (not the suspect flags of its links, which depend on the targets).
+    fixed: Vec<(Digest, Digest)>,
+    /// Per item: its own content, problems and coverage.
+    own: Vec<Digest>,
+    /// Per item: what other pages show of it, coverage and problems included.
+    shown: Vec<Digest>,
+    /// Per item: linked items, both directions.
+    neighbours: Vec<Vec<u32>>,
+    /// Per item: its page's digest.
+    pub(crate) pages: Vec<Digest>,
+    /// Of every item's `shown`, coverage and problems, and of all problems: the input of the
+    /// pages that list many items.
+    pub(crate) listing: Digest,
+    /// The digests of the pages that list many items, by href.
+    pub(crate) listing_pages: Vec<(String, Digest)>,
+}
+
+impl RenderMemo {
+    /// The keys of `project` rendered with site values `site`. With `previous` (same items)
+    /// and `reread` (the files read again since), the parts that only depend on an item's own
+    /// file are taken from `previous` for items in other files.
+    pub(crate) fn new(
+        project: &Project,
+        site: Digest,
+        per_item: &[Vec<Problem>],
+        all_problems: &[Problem],
+        previous: Option<&RenderMemo>,
+        reread: Option<&HashSet<Arc<str>>>,
+    ) -> RenderMemo {
+        let ids: Vec<String> = project.items.iter().map(|i| i.id.clone()).collect();
+        let reuse = previous.filter(|p| p.ids == ids).zip(reread);
+        let keys: Vec<((Digest, Digest), Digest, Digest)> = (0..project.items.len())
+            .into_par_iter()
+            .map(|i| {
+                let item = &project.items[i];
+                let fixed = match reuse {
+                    Some((previous, reread)) if !reread.contains(&item.source.file) => {
+                        previous.fixed[i]
+                    }
+                    _ => (own_key(project, i), shown_key(project, i)),
+                };
+                let state = state_key(project, i, &per_item[i]);
+                let flags = flags_key(project, i, fixed.1);
+                (fixed, Digester::pair(fixed.0, state), flags, state)
+            })
+            .map(|(fixed, own, shown, state)| (fixed, own, Digester::pair(shown, state)))
+            .collect();
+        let mut listing = Digester::new("listing", Some(site));
+        let n = keys.len();
+        let (mut fixed, mut own, mut shown) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (fixed_i, own_i, shown_i) in keys {
+            listing.digest(shown_i);
+            fixed.push(fixed_i);
+            own.push(own_i);
+            shown.push(shown_i);
+        }
+        listing.value(all_problems);
+        let graph = &project.graph;
+        let neighbours = (0..project.items.len())
+            .map(|i| {
+                let up = graph.outgoing(i).filter_map(|e| e.target);
+                let down = graph.incoming(i).map(|e| e.source);
+                up.chain(down).map(|n| n as u32).collect()
+            })
+            .collect();
+        RenderMemo {
+            ids,
+            site,
+            fixed,
+            own,
+            shown,
+            neighbours,
+            pages: Vec::new(),
+            listing: listing.finish(),
+            listing_pages: Vec::new(),
+        }
+    }
+
+    /// Whether item `i`'s page may differ from `previous`'s, for every item; `None` when
+    /// `previous` does not apply (see the module comment).
+    pub(crate) fn affected(&self, previous: &RenderMemo) -> Option<Vec<bool>> {
+        if previous.ids != self.ids
+            || previous.site != self.site
+            || previous.pages.len() != self.ids.len()
+        {
+            return None;
+        }
+        let mut affected: Vec<bool> = self
+            .own
+            .iter()
+            .zip(&previous.own)
+            .map(|(a, b)| a != b)
+            .collect();
+        let starts: Vec<usize> = (0..self.ids.len())
+            .filter(|&i| self.shown[i] != previous.shown[i])
+            .collect();
+        for graph in [&self.neighbours, &previous.neighbours] {
+            within(graph, &starts, MAX_DEPTH, &mut affected);
+        }
+        Some(affected)
+    }
+}
+
+/// Marks every item at most `depth` links from `starts` in `graph`.
+fn within(graph: &[Vec<u32>], starts: &[usize], depth: usize, marks: &mut [bool]) {
+    let mut distance = vec![usize::MAX; graph.len()];
+    let mut queue = VecDeque::new();
+    for &s in starts {
+        distance[s] = 0;
+        queue.push_back(s);
+    }
+    while let Some(i) = queue.pop_front() {
+        marks[i] = true;
+        if distance[i] == depth {
+            continue;
+        }
+        for &n in &graph[i] {
+            let n = n as usize;
+            if distance[n] == usize::MAX {
+                distance[n] = distance[i] + 1;
+                queue.push_back(n);
+            }
+        }
+    }
+}
+
+/// Item `i`'s coverage and problems: shown on its page and counted in lists.
+fn state_key(project: &Project, i: usize, problems: &[Problem]) -> Digest {
+    Digester::new("state", None)
+        .value(item_coverage(project, i))
+        .value(problems)
+        .finish()
+}
+
+/// Everything of item `i` that its own file says and its own page shows.
+fn own_key(project: &Project, i: usize) -> Digest {
+    let item = &project.items[i];
+    let mut digester = Digester::new("own", None);
+    digester.digest(of_bytes(item.body.as_bytes())).value(&(
+        &item.id,
+        &item.kind,
+        &item.title,
+        &item.status,
+        &item.tags,
+        &item.links,
+        &item.fields,
+        &item.results,
+        &item.fingerprint,
+        &item.source,
+    ));
+    digester.finish()
+}
+
+/// What pages other than its own show of item `i`, as far as its own file says: in trees,
+/// matrices, indexes and lists.
+fn shown_key(project: &Project, i: usize) -> Digest {
+    let item = &project.items[i];
+    let mut digester = Digester::new("shown", None);
+    digester.value(&(&item.id, &item.kind, &item.title, &item.status));
+    for link in &item.links {
+        digester.value(&(&link.kind, &link.target));
+    }
+    digester.finish()
+}
+
+/// `shown` with whether each of item `i`'s links resolves and is suspect.
+fn flags_key(project: &Project, i: usize, shown: Digest) -> Digest {
+    let mut digester = Digester::new("flags", Some(shown));
+    for edge in project.graph.outgoing(i) {
+        let target = edge.target.map_or(u64::MAX, |t| t as u64);
+        digester
+            .bytes(&target.to_le_bytes())
+            .bytes(&[u8::from(edge.is_suspect)]);
+    }
+    digester.finish()
+}
