@@ -23,7 +23,10 @@ const STARTER: [(&str, &str); 6] = [
         "content/verification/VER-001.md",
         include_str!("starter/content/verification/VER-001.md"),
     ),
-    (".gitignore", "/public\n/.public.spare\n/.public.state\n/.tracebook\n"),
+    (
+        ".gitignore",
+        "/public\n/.public.spare\n/.public.state\n/.tracebook\n",
+    ),
 ];
 
 /// Writes the starter project into `dir`; refuses to overwrite an existing project.
