@@ -156,6 +156,7 @@ pub(crate) fn build(
         files.rendered,
         files.linked + files.kept,
     );
+    builder.save_state();
     // The process is about to exit: let the OS reclaim the project's memory at once.
     std::mem::forget(builder);
     Ok(ExitCode::SUCCESS)

@@ -62,6 +62,13 @@ pub struct SiteBuilder {
     project: Option<Project>,
     files_read: usize,
     carry: Carry,
+    is_state_saved: bool,
+}
+
+impl Drop for SiteBuilder {
+    fn drop(&mut self) {
+        self.save_state();
+    }
 }
 
 impl SiteBuilder {
@@ -85,6 +92,7 @@ impl SiteBuilder {
             project: None,
             files_read: 0,
             carry: Carry::default(),
+            is_state_saved: true,
         }
     }
 
@@ -92,6 +100,18 @@ impl SiteBuilder {
     /// published because of errors).
     pub fn project(&self) -> Option<&Project> {
         self.project.as_ref()
+    }
+
+    /// Writes the state for a later builder (another process) to start from. Long-lived
+    /// builders need not call it after every build: a state left behind by an earlier build
+    /// no longer matches the folders (their change times moved on) and is ignored. Dropping
+    /// the builder saves it too.
+    pub fn save_state(&mut self) {
+        if let Some(state) = self.state.as_ref().filter(|_| !self.is_state_saved) {
+            // Only a head start for the next builder is lost when this fails.
+            let _ = state.write(&self.state_path);
+            self.is_state_saved = true;
+        }
     }
 
     /// Replaces the theme; the next build re-renders every page.
@@ -181,9 +201,12 @@ impl SiteBuilder {
         let (report, (manifest, counts)) = match finished {
             Ok(done) => done,
             Err(err) => {
-                // The spare is half-updated now; the live site and its manifest are intact.
+                // The spare is half-updated now; the live site and its manifest are intact. The
+                // caches may have seen only part of this build's changes: start them afresh.
                 let _ = std::fs::remove_dir_all(&self.spare);
+                self.carry = Carry::default();
                 self.state = Some(State::new(Folder::of(&self.out, live), Folder::default()));
+                self.is_state_saved = false;
                 return Err(err);
             }
         };
@@ -193,9 +216,8 @@ impl SiteBuilder {
             Folder::of(&self.out, manifest),
             Folder::of(&self.spare, spare),
         );
-        // Only a head start for the next build is lost when this fails.
-        let _ = state.write(&self.state_path);
         self.state = Some(state);
+        self.is_state_saved = false;
         Ok((report, counts))
     }
 

@@ -191,7 +191,8 @@ impl Output {
                     .enumerate()
                     .map(|(c, chunk)| {
                         let first_doc = first + c * chunk_docs;
-                        let key = cache.map(|_| chunk_key(project, first_doc, chunk_docs, chunk));
+                        let key =
+                            cache.map(|c| chunk_key(project, first_doc, chunk_docs, chunk, c));
                         if let Some(hit) = cache.zip(key).and_then(|(c, k)| c.get(k)) {
                             return Ok(hit);
                         }

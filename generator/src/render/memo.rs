@@ -5,7 +5,8 @@
 //! everything else an unchanged page needs. But a page can only change when its own item
 //! changed (content, problems, coverage) or when an item in its trees changed what trees show
 //! of it (id, title, status, its links and their suspect flags): that is, an item at most
-//! `tree::MAX_DEPTH` links away, in the old graph or the new one. Every other item page keeps
+//! `tree::MAX_DEPTH` links away, or one more (the last level of a tree marks whether it has
+//! further links), in the old graph or the new one. Every other item page keeps
 //! last build's digest. The pages that list many items (dashboard, kind indexes, matrices,
 //! coverage, search) keep theirs when no item changed what they show.
 //!
@@ -129,7 +130,9 @@ impl RenderMemo {
             .filter(|&i| self.shown[i] != previous.shown[i])
             .collect();
         for graph in [&self.neighbours, &previous.neighbours] {
-            within(graph, &starts, MAX_DEPTH, &mut affected);
+            // One more than the trees' depth: the last level shows whether it has further links
+            // (the cut mark).
+            within(graph, &starts, MAX_DEPTH + 1, &mut affected);
         }
         Some(affected)
     }

@@ -213,7 +213,12 @@ pub(crate) fn render_into(
         pages += render_baselines(&renderer, project, timeline)?;
     }
 
-    let mut assets = write_assets(project, theme, output)?;
+    // The jump index is one of the listing files (assets, not pages).
+    pages -= 1;
+    let mut assets = write_assets(theme, output)? + 1;
+    if let Some(carry) = carry.as_mut() {
+        carry.search.reread = carry.reread.take();
+    }
     let search_cache = carry.as_ref().map(|c| &c.search);
     let (search_files, _) =
         static_search_files(project, &StaticSearchOptions::default(), search_cache)?;
@@ -285,15 +290,15 @@ fn item_page(
     Ok(digest)
 }
 
-/// The pages that list many items: dashboard, kind indexes, matrices, coverage and search.
-/// Returns each one's href and digest.
+/// The files that list many items: dashboard, kind indexes, matrices, coverage and search
+/// pages, and the jump index. Returns each one's href and digest.
 fn listing_pages(
     renderer: &Renderer<'_>,
     project: &Project,
     per_item: &[Vec<Problem>],
     all_problems: &[Problem],
 ) -> Result<Vec<(String, Digest)>> {
-    let mut done = Vec::new();
+    let mut done = vec![jump_index(project, renderer.output)?];
     let kinds = pages::kind_summaries(project);
     let counts = project.counts();
     let totals = Totals {
@@ -471,13 +476,18 @@ impl Renderer<'_> {
     }
 }
 
-/// Theme assets plus the generated jump index, under `assets/`.
-fn write_assets(project: &Project, theme: &Theme, output: &Output<'_>) -> Result<usize> {
+/// Theme assets, under `assets/`.
+fn write_assets(theme: &Theme, output: &Output<'_>) -> Result<usize> {
     for (name, bytes) in &theme.assets {
         output.put(&format!("assets/{name}"), of_bytes(bytes), || {
             Ok(bytes.clone())
         })?;
     }
+    Ok(theme.assets.len())
+}
+
+/// `assets/jump-index.js`: id, title, kind and href of every item, for the jump box.
+fn jump_index(project: &Project, output: &Output<'_>) -> Result<(String, Digest)> {
     let rows: Vec<(&str, &str, &str, String)> = project
         .items
         .iter()
@@ -500,8 +510,9 @@ fn write_assets(project: &Project, theme: &Theme, output: &Output<'_>) -> Result
         "window.TRACEBOOK_JUMP = {};\n",
         json.replace('<', "\\u003c")
     );
-    output.put("assets/jump-index.js", of_bytes(script.as_bytes()), || {
-        Ok(script.into_bytes())
-    })?;
-    Ok(theme.assets.len() + 1)
+    let digest = of_bytes(script.as_bytes());
+    output.put(JUMP_INDEX, digest, || Ok(script.into_bytes()))?;
+    Ok((JUMP_INDEX.to_owned(), digest))
 }
+
+const JUMP_INDEX: &str = "assets/jump-index.js";
