@@ -1,6 +1,7 @@
 //! Diagnostics as the site shows them, each tied to the item it is about when there is one.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tracebook_model::{Diagnostic, Project};
 
@@ -10,15 +11,16 @@ use super::paths::item_href;
 /// Which item a diagnostic belongs to: the last item of its file that starts at or before
 /// the diagnostic's line (a YAML list file holds several items).
 pub(crate) struct ProblemIndex {
-    by_file: HashMap<String, Vec<(u32, usize)>>,
+    by_file: HashMap<Arc<str>, Vec<(u32, usize)>>,
 }
 
 impl ProblemIndex {
     pub(crate) fn new(project: &Project) -> ProblemIndex {
-        let mut by_file: HashMap<String, Vec<(u32, usize)>> = HashMap::new();
+        let mut by_file: HashMap<Arc<str>, Vec<(u32, usize)>> = HashMap::new();
         for (i, item) in project.items.iter().enumerate() {
+            // The items of a file share its name: keys are clones of one `Arc`, not copies.
             by_file
-                .entry(item.source.file.to_string())
+                .entry(item.source.file.clone())
                 .or_default()
                 .push((item.source.line, i));
         }
