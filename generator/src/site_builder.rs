@@ -60,6 +60,7 @@ pub struct SiteBuilder {
     state: Option<State>,
     history: Option<(String, Timeline)>,
     project: Option<Project>,
+    retired: Option<Project>,
     files_read: usize,
     carry: Carry,
     is_state_saved: bool,
@@ -90,6 +91,7 @@ impl SiteBuilder {
             state,
             history: None,
             project: None,
+            retired: None,
             files_read: 0,
             carry: Carry::default(),
             is_state_saved: true,
@@ -135,15 +137,28 @@ impl SiteBuilder {
     pub fn load(&mut self, changes: &Changes) -> Result<&Project> {
         self.files_read = self.inputs.refresh(&self.root, changes)?;
         let project = self.inputs.project(&self.root);
-        // Freeing 100k items takes a while and nobody needs to wait for it.
-        if let Some(old) = self.project.take() {
+        // Freed once the site is published (see `retire`): freeing 100k items while building
+        // would compete with the build for the cores and the allocator.
+        self.retire();
+        self.retired = self.project.take();
+        Ok(self.project.insert(project))
+    }
+
+    /// Frees the project of the build before last on a thread of its own.
+    fn retire(&mut self) {
+        if let Some(old) = self.retired.take() {
             std::thread::spawn(move || drop(old));
         }
-        Ok(self.project.insert(project))
     }
 
     /// The second half of [`Self::build`]: publishes the project loaded last.
     pub fn publish(&mut self, on_page: &(dyn Fn() + Sync)) -> Result<SiteBuild> {
+        let published = self.publish_project(on_page);
+        self.retire();
+        published
+    }
+
+    fn publish_project(&mut self, on_page: &(dyn Fn() + Sync)) -> Result<SiteBuild> {
         let started = Instant::now();
         if self.project.is_none() {
             self.load(&Changes::Unknown)?;

@@ -26,7 +26,9 @@ use crate::incremental::{Digest, Digester, of_bytes};
 
 /// Per-item keys of one render.
 pub(crate) struct RenderMemo {
-    ids: Vec<String>,
+    /// Of the item ids in order: the memo applies to the same items in the same order only.
+    ids: Digest,
+    items: usize,
     site: Digest,
     /// Per item: its own content, and what other pages show of it, as far as its own file
     /// says (not the suspect flags of its links, which depend on the targets).
@@ -36,7 +38,7 @@ pub(crate) struct RenderMemo {
     /// Per item: what other pages show of it, coverage and problems included.
     shown: Vec<Digest>,
     /// Per item: linked items, both directions.
-    neighbours: Vec<Vec<u32>>,
+    neighbours: Neighbours,
     /// Per item: its page's digest.
     pub(crate) pages: Vec<Digest>,
     /// Of every item's `shown`, coverage and problems, and of all problems: the input of the
@@ -58,7 +60,11 @@ impl RenderMemo {
         previous: Option<&RenderMemo>,
         reread: Option<&HashSet<Arc<str>>>,
     ) -> RenderMemo {
-        let ids: Vec<String> = project.items.iter().map(|i| i.id.clone()).collect();
+        let mut digester = Digester::new("ids", None);
+        for item in &project.items {
+            digester.bytes(item.id.as_bytes());
+        }
+        let ids = digester.finish();
         let reuse = previous.filter(|p| p.ids == ids).zip(reread);
         let keys: Vec<((Digest, Digest), Digest, Digest)> = (0..project.items.len())
             .into_par_iter()
@@ -90,16 +96,10 @@ impl RenderMemo {
             shown.push(shown_i);
         }
         listing.value(all_problems);
-        let graph = &project.graph;
-        let neighbours = (0..project.items.len())
-            .map(|i| {
-                let up = graph.outgoing(i).filter_map(|e| e.target);
-                let down = graph.incoming(i).map(|e| e.source);
-                up.chain(down).map(|n| n as u32).collect()
-            })
-            .collect();
+        let neighbours = Neighbours::of(project);
         RenderMemo {
             ids,
+            items: project.items.len(),
             site,
             fixed,
             own,
@@ -116,7 +116,7 @@ impl RenderMemo {
     pub(crate) fn affected(&self, previous: &RenderMemo) -> Option<Vec<bool>> {
         if previous.ids != self.ids
             || previous.site != self.site
-            || previous.pages.len() != self.ids.len()
+            || previous.pages.len() != self.items
         {
             return None;
         }
@@ -126,7 +126,7 @@ impl RenderMemo {
             .zip(&previous.own)
             .map(|(a, b)| a != b)
             .collect();
-        let starts: Vec<usize> = (0..self.ids.len())
+        let starts: Vec<usize> = (0..self.items)
             .filter(|&i| self.shown[i] != previous.shown[i])
             .collect();
         for graph in [&self.neighbours, &previous.neighbours] {
@@ -138,9 +138,35 @@ impl RenderMemo {
     }
 }
 
+/// The items linked with each item, both directions, in one flat list (one allocation, not
+/// one per item).
+struct Neighbours {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Neighbours {
+    fn of(project: &Project) -> Neighbours {
+        let graph = &project.graph;
+        let mut starts = Vec::with_capacity(project.items.len() + 1);
+        let mut items = Vec::new();
+        for i in 0..project.items.len() {
+            starts.push(items.len() as u32);
+            items.extend(graph.outgoing(i).filter_map(|e| e.target).map(|t| t as u32));
+            items.extend(graph.incoming(i).map(|e| e.source as u32));
+        }
+        starts.push(items.len() as u32);
+        Neighbours { starts, items }
+    }
+
+    fn of_item(&self, i: usize) -> &[u32] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
 /// Marks every item at most `depth` links from `starts` in `graph`.
-fn within(graph: &[Vec<u32>], starts: &[usize], depth: usize, marks: &mut [bool]) {
-    let mut distance = vec![usize::MAX; graph.len()];
+fn within(graph: &Neighbours, starts: &[usize], depth: usize, marks: &mut [bool]) {
+    let mut distance = vec![usize::MAX; marks.len()];
     let mut queue = VecDeque::new();
     for &s in starts {
         distance[s] = 0;
@@ -151,7 +177,7 @@ fn within(graph: &[Vec<u32>], starts: &[usize], depth: usize, marks: &mut [bool]
         if distance[i] == depth {
             continue;
         }
-        for &n in &graph[i] {
+        for &n in graph.of_item(i) {
             let n = n as usize;
             if distance[n] == usize::MAX {
                 distance[n] = distance[i] + 1;
