@@ -19,13 +19,13 @@
 mod cache;
 mod layout;
 mod postings;
+mod terms;
 #[cfg(test)]
 mod tests;
 mod text;
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,7 +38,8 @@ use crate::render::paths::item_href;
 pub(crate) use cache::SearchCache;
 use cache::{ChunkOut, chunk_key};
 use layout::Layout;
-use postings::{DocText, doc_terms, encode_capped, js_order, partition, posting};
+use postings::{DocText, doc_terms, posting};
+use terms::TermIndex;
 use text::{MAX_TERM_CHARS, STOP_WORDS, plain_text, summary};
 
 /// Sizes of the static index's files.
@@ -127,10 +128,16 @@ pub(crate) fn static_search_files(
         },
         hash: Fnv::default(),
     };
-    let postings = out.documents(project, &layout, chunk_docs, cache)?;
-    let mut terms: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
-    terms.par_sort_unstable_by(|a, b| js_order(&a.0, &b.0));
-    let starts = out.shards(&terms, options)?;
+    let chunks = out.documents(project, &layout, chunk_docs, cache)?;
+    let previous = cache.and_then(SearchCache::take_terms);
+    let index = TermIndex::new(previous, chunks, chunk_docs, options);
+    out.report.terms = index.sorted.len();
+    out.report.capped_terms = index.capped();
+    out.report.shards = index.shards.len();
+    for shard in &index.shards {
+        out.report.shard_bytes += shard.file.text.len() as u64;
+        out.add(shard.file.clone());
+    }
 
     let manifest = Manifest {
         version: 1,
@@ -141,7 +148,11 @@ pub(crate) fn static_search_files(
         kinds: layout.kinds.iter().map(|(n, t)| [*n, *t]).collect(),
         statuses: layout.statuses,
         ranges: layout.ranges,
-        shards: starts.iter().map(|&s| terms[s].0.as_str()).collect(),
+        shards: index
+            .shards
+            .iter()
+            .map(|s| index.sorted[s.first].as_str())
+            .collect(),
         stop: &STOP_WORDS,
         max_term: MAX_TERM_CHARS,
         title_weight: postings::TITLE,
@@ -151,6 +162,9 @@ pub(crate) fn static_search_files(
     let text = serde_json::to_string(&manifest).map_err(|err| index_error(err.to_string()))?;
     let file = js_file("manifest", &text);
     out.add(file);
+    if let Some(cache) = cache {
+        cache.put_terms(index);
+    }
     Ok((out.files, out.report))
 }
 
@@ -171,14 +185,14 @@ impl Output {
     }
 
     /// Makes the document chunks, in parallel blocks of 16 chunks (each taken from `cache`
-    /// when its documents are unchanged); returns every term's postings, sorted by document.
+    /// when its documents are unchanged), in document order.
     fn documents(
         &mut self,
         project: &Project,
         layout: &Layout<'_>,
         chunk_docs: usize,
         cache: Option<&SearchCache>,
-    ) -> Result<FxHashMap<String, Vec<u32>>> {
+    ) -> Result<Vec<Arc<ChunkOut>>> {
         let block_docs = chunk_docs * 16;
         let blocks: Vec<Vec<Arc<ChunkOut>>> = layout
             .order
@@ -205,57 +219,12 @@ impl Output {
                     .collect::<Result<_>>()
             })
             .collect::<Result<_>>()?;
-        let mut merged: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        // Chunks come in document order, so every list stays sorted by document.
-        for chunk in blocks.iter().flatten() {
+        let chunks: Vec<Arc<ChunkOut>> = blocks.into_iter().flatten().collect();
+        for chunk in &chunks {
             self.add(chunk.file.clone());
             self.report.chunks += 1;
-            for (term, list) in &chunk.postings {
-                match merged.get_mut(term) {
-                    Some(all) => all.extend_from_slice(list),
-                    None => {
-                        merged.insert(term.clone(), list.clone());
-                    }
-                }
-            }
         }
-        Ok(merged)
-    }
-
-    /// Writes the term shards from `terms` (in [`js_order`]); returns the index of each
-    /// shard's first term.
-    fn shards(
-        &mut self,
-        terms: &[(String, Vec<u32>)],
-        options: &StaticSearchOptions,
-    ) -> Result<Vec<usize>> {
-        let entries: Vec<(String, bool)> = terms
-            .par_iter()
-            .map(|(term, list)| {
-                let (code, is_cut) = encode_capped(list, options.max_term_bytes);
-                let mark = if is_cut { "!" } else { "" };
-                (format!("{},\"{mark}{code}\"", json(term.as_str())), is_cut)
-            })
-            .collect();
-        self.report.terms = terms.len();
-        self.report.capped_terms = entries.iter().filter(|e| e.1).count();
-        let sizes: Vec<usize> = entries.iter().map(|e| e.0.len() + 1).collect();
-        let starts = partition(&sizes, options.shard_bytes);
-        let files: Vec<Written> = starts
-            .par_iter()
-            .enumerate()
-            .map(|(s, &start)| {
-                let end = starts.get(s + 1).copied().unwrap_or(entries.len());
-                let body: Vec<&str> = entries[start..end].iter().map(|e| e.0.as_str()).collect();
-                js_file(&format!("t{s}"), &format!("[{}]", body.join(",")))
-            })
-            .collect();
-        self.report.shards = files.len();
-        for file in files {
-            self.report.shard_bytes += file.text.len() as u64;
-            self.add(file);
-        }
-        Ok(starts)
+        Ok(chunks)
     }
 }
 

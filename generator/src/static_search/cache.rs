@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tracebook_model::Project;
 
+use super::terms::TermIndex;
 use super::{Written, field_values};
 use crate::incremental::{Digest, Digester};
 use crate::render::paths::item_href;
@@ -23,6 +24,7 @@ pub(crate) struct SearchCache {
     previous: Mutex<HashMap<Digest, Arc<ChunkOut>>>,
     current: Mutex<HashMap<Digest, Arc<ChunkOut>>>,
     items: Mutex<HashMap<String, Digest>>,
+    terms: Mutex<Option<TermIndex>>,
     /// Content files read again since the last build (`None`: all): the items of other files
     /// keep their digest without hashing their text again.
     pub(crate) reread: Option<HashSet<Arc<str>>>,
@@ -53,6 +55,15 @@ impl SearchCache {
         let key = item_key(project, i);
         lock(&self.items).insert(item.id.clone(), key);
         key
+    }
+
+    /// The vocabulary of the last build.
+    pub(super) fn take_terms(&self) -> Option<TermIndex> {
+        lock(&self.terms).take()
+    }
+
+    pub(super) fn put_terms(&self, terms: TermIndex) {
+        *lock(&self.terms) = Some(terms);
     }
 
     /// Ends a build: keeps the chunks it used, drops the others.

@@ -302,3 +302,56 @@ fn ten_thousand_items_stay_within_the_file_and_size_budget() {
     assert!(report.shard_bytes < 10_000 * 100, "{report:?}");
     assert!(report.bytes < 10_000 * 400, "{report:?}");
 }
+
+/// `n` items with many distinct words (so a small shard size gives many shards), with the
+/// bodies in `bodies` replacing the generated ones.
+fn vocabulary_project(n: usize, bodies: &[(usize, &str)]) -> Project {
+    let config = "kinds:\n  requirement: { prefix: SYS, title: Requirement }\n";
+    let mut files = vec![("tracebook.yaml".to_owned(), config.to_owned())];
+    for i in 0..n {
+        let body = bodies.iter().find(|(at, _)| *at == i).map_or_else(
+            || format!("w{} w{} common v{i}", i % 37, i % 11),
+            |(_, b)| (*b).to_owned(),
+        );
+        let text = format!(
+            "---\nid: SYS-{i:04}\nkind: requirement\ntitle: t{}\n---\n{body}\n",
+            i % 23
+        );
+        files.push((format!("content/SYS-{i:04}.md"), text));
+    }
+    Project::from_memory(files.iter().map(|(p, t)| (p.as_str(), t.as_bytes())))
+}
+
+#[test]
+fn an_index_updated_in_place_equals_one_built_from_scratch() {
+    let options = StaticSearchOptions {
+        shard_bytes: 400,
+        max_term_bytes: 200 * 1024,
+        chunk_docs: 8,
+    };
+    let cache = SearchCache::default();
+    let steps: [&[(usize, &str)]; 5] = [
+        &[],
+        // New words in one chunk, a word gone from another, a term emptied entirely (v40).
+        &[(3, "brandnew zzz w5"), (40, "common")],
+        // The new words go again; words that sort first and last.
+        &[(40, "aaaa common"), (199, "zzzzzz")],
+        &[
+            (0, "w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12"),
+            (120, "common"),
+        ],
+        &[],
+    ];
+    for (step, bodies) in steps.iter().enumerate() {
+        let project = vocabulary_project(200, bodies);
+        let (incremental, _) =
+            static_search_files(&project, &options, Some(&cache)).expect("in place");
+        cache.rotate();
+        let (scratch, report) = static_search_files(&project, &options, None).expect("scratch");
+        assert!(report.shards > 5, "many shards: {report:?}");
+        assert_eq!(incremental.len(), scratch.len(), "step {step}");
+        for (a, b) in incremental.iter().zip(&scratch) {
+            assert_eq!(a, b, "step {step}: {}", a.0);
+        }
+    }
+}
