@@ -66,7 +66,9 @@ pub(crate) fn preview(args: &PreviewArgs) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         // Tests and scripts read the port from this line (`--port 0` picks any).
         eprintln!("preview at http://127.0.0.1:{port}/");
-        preview.serve(listener, shutdown_signal()).await
+        preview
+            .serve(listener, crate::serve_cmd::shutdown_signal())
+            .await
     });
     preview.stop();
     served.context("serving the preview")?;
@@ -141,21 +143,5 @@ fn print_build(
             writeln!(out, "error: {message}")?;
             writeln!(out, "build failed in {ms} ms: kept the last good site")
         }
-    }
-}
-
-/// Resolves on ctrl-c or SIGTERM; in-flight requests then finish and event streams end.
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        () = terminate => {},
     }
 }

@@ -169,8 +169,9 @@ async fn purge_sessions(accounts: AccountStore, idle: Duration) {
     }
 }
 
-/// Resolves on ctrl-c or SIGTERM; in-flight requests then finish before the server stops.
-async fn shutdown_signal() {
+/// Resolves on ctrl-c or SIGTERM; in-flight requests then finish before the server stops
+/// (`serve` and `preview`).
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

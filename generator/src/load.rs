@@ -1,53 +1,21 @@
-//! Reading a project from disk: the only place the generator touches the content files.
+//! Reading a project from disk, once: the input cache of `incremental/inputs.rs` (which
+//! long-lived builders keep) read in full and handed to the model.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use tracebook_model::{
-    CONFIG_FILE, Config, Inputs, Project, is_baseline_file, is_content_file, missing_config,
-    parse_file,
-};
+use tracebook_model::Project;
 
 use crate::error::{Error, Result};
+use crate::incremental::{Changes, InputCache};
 
 /// Loads and checks the project rooted at `root` (the folder holding `tracebook.yaml`).
 /// Content files are read and parsed in parallel. I/O failures are errors; content problems
 /// are in `Project::diagnostics`.
 pub fn load(root: &Path) -> Result<Project> {
-    let config_file: Arc<str> = Arc::from(CONFIG_FILE);
-    let config_path = root.join(CONFIG_FILE);
-    let mut inputs = Inputs::default();
-    match std::fs::read(&config_path) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            (inputs.config, inputs.config_diagnostics) = Config::parse(&config_file, &text);
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            inputs.config_diagnostics.push(missing_config(&config_file));
-        }
-        Err(err) => return Err(Error::io("reading", config_path)(err)),
-    }
-    let content = list_files(root, "content", is_content_file)?;
-    let config = inputs.config.as_ref();
-    inputs.files = content
-        .par_iter()
-        .map(|(rel, path)| {
-            let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
-            Ok(parse_file(rel, &bytes, config))
-        })
-        .collect::<Result<_>>()?;
-    for (rel, path) in list_files(root, "baselines", is_baseline_file)? {
-        let bytes = std::fs::read(&path).map_err(Error::io("reading", &path))?;
-        inputs
-            .baselines
-            .push((rel, String::from_utf8_lossy(&bytes).into_owned()));
-    }
-    let mut project = Project::assemble(inputs);
-    // Refs need git, which the model may not touch; checking them here makes check, build and
-    // serve all report them.
-    crate::git::check_baseline_refs(root, &mut project);
-    Ok(project)
+    let mut inputs = InputCache::default();
+    inputs.refresh(root, &Changes::Unknown)?;
+    Ok(inputs.into_project(root))
 }
 
 /// Files under `root/dir` whose root-relative path (with `/`) passes `keep`, sorted.

@@ -82,9 +82,18 @@ impl InputCache {
                 .map(|(rel, text)| (rel.clone(), text.clone()))
                 .collect(),
         };
-        let mut project = Project::assemble(inputs);
-        crate::git::check_baseline_refs(root, &mut project);
-        project
+        assemble(root, inputs)
+    }
+
+    /// The project assembled from the files, without keeping them (one-off loads).
+    pub(crate) fn into_project(self, root: &Path) -> Project {
+        let inputs = Inputs {
+            config: self.config,
+            config_diagnostics: self.config_diagnostics,
+            files: self.files.into_values().collect(),
+            baselines: self.baselines.into_iter().collect(),
+        };
+        assemble(root, inputs)
     }
 
     fn reload(&mut self, root: &Path) -> Result<usize> {
@@ -144,6 +153,14 @@ impl InputCache {
         }
         Ok(found.len())
     }
+}
+
+fn assemble(root: &Path, inputs: Inputs) -> Project {
+    let mut project = Project::assemble(inputs);
+    // Refs need git, which the model may not touch; checking them here makes check, build and
+    // serve all report them.
+    crate::git::check_baseline_refs(root, &mut project);
+    project
 }
 
 /// `path` relative to `root`, with `/`.
