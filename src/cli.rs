@@ -84,6 +84,18 @@ pub(crate) enum Command {
     /// Manage API tokens (for scripts and CI; each acts as its user).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Consume the Redis rebuild queue: build each pushed or edited commit from a private
+    /// checkout, publish the site atomically, update the search index and the SQL mirror.
+    /// Run several for more throughput and for fail-over (a dead worker's jobs are taken over).
+    Worker(WorkerArgs),
+    /// Queue a rebuild of the branch's newest commit (or --commit) on the Redis queue; for a
+    /// post-receive hook.
+    Enqueue(EnqueueArgs),
+    /// Create or upgrade the database tables (accounts and the SQL mirror).
+    Migrate(DbArgs),
+    /// The SQL mirror of items and links.
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
@@ -190,10 +202,20 @@ pub(crate) struct ServeArgs {
     /// ROOT/.tracebook/tracebook.db].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub(crate) database_url: Option<String>,
-    /// Redis for the rebuild queue (used by `tracebook worker`; until then the server
-    /// rebuilds in-process).
+    /// Redis for the rebuild queue: commits are queued there for `tracebook worker`
+    /// [default: no Redis; the server runs its own worker in-process].
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub(crate) redis_url: Option<String>,
+    /// Key prefix of the queue in Redis.
+    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
+    pub(crate) queue_prefix: String,
+    /// Shared secret of POST /api/hooks/git (X-Hub-Signature-256) [default: the hook is off].
+    #[arg(long, env = "TRACEBOOK_WEBHOOK_SECRET", hide_env_values = true)]
+    pub(crate) webhook_secret: Option<String>,
+    /// Seconds between checks, when the embedded worker is idle, that the site shows the
+    /// branch's newest commit and the mirror is synced.
+    #[arg(long, env = "TRACEBOOK_IDLE_CHECK", default_value_t = 30.0)]
+    pub(crate) idle_check: f64,
     /// Secret that signs session cookies (32 characters or more) [default: a random key kept
     /// in ROOT/.tracebook/secret-key].
     #[arg(long, env = "TRACEBOOK_SECRET_KEY", hide_env_values = true)]
@@ -217,6 +239,70 @@ pub(crate) struct ServeArgs {
     /// Branch edits are committed on [default: the checked-out branch].
     #[arg(long, env = "TRACEBOOK_BRANCH")]
     pub(crate) branch: Option<String>,
+}
+
+/// Options of `tracebook worker`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct WorkerArgs {
+    /// Project root in the repository the server commits to.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Site folder to publish [default: ROOT/public].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// This worker's name (unique) [default: HOST-N, the first free N].
+    #[arg(long, env = "TRACEBOOK_WORKER_NAME")]
+    pub(crate) name: Option<String>,
+    /// Branch whose site is published [default: the branch checked out in ROOT].
+    #[arg(long, env = "TRACEBOOK_BRANCH")]
+    pub(crate) branch: Option<String>,
+    /// Redis holding the queue (required).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Key prefix of the queue in Redis.
+    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
+    pub(crate) queue_prefix: String,
+    /// Database of the SQL mirror: postgres://USER@HOST/DB or sqlite://PATH [default: SQLite in
+    /// ROOT/.tracebook/tracebook.db].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+    /// Seconds a job may stay unacknowledged with another worker before it is taken over.
+    #[arg(long, env = "TRACEBOOK_RECLAIM_IDLE", default_value_t = 60.0)]
+    pub(crate) reclaim_idle: f64,
+    /// Seconds between checks, when idle, that the site shows the branch's newest commit.
+    #[arg(long, env = "TRACEBOOK_IDLE_CHECK", default_value_t = 30.0)]
+    pub(crate) idle_check: f64,
+    /// Check that Redis and the database answer, then exit (a health check).
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
+/// Options of `tracebook enqueue`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct EnqueueArgs {
+    /// Project root.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Commit to publish (any revision git understands) [default: the branch's newest].
+    #[arg(long)]
+    pub(crate) commit: Option<String>,
+    /// Branch [default: the branch checked out in ROOT].
+    #[arg(long, env = "TRACEBOOK_BRANCH")]
+    pub(crate) branch: Option<String>,
+    /// Redis holding the queue (required).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Key prefix of the queue in Redis.
+    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
+    pub(crate) queue_prefix: String,
+}
+
+/// `tracebook mirror` subcommands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum MirrorCommand {
+    /// Bring the SQL mirror to the project's HEAD now (idempotent: nothing is written when it
+    /// holds HEAD already).
+    Sync(DbArgs),
 }
 
 /// Options of `tracebook preview`.

@@ -44,6 +44,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         Command::Review(args) => crate::review_cmd::review(&args),
         Command::User(command) => crate::user_cmd::user(command),
         Command::Token(command) => crate::user_cmd::token(command),
+        Command::Worker(args) => crate::worker_cmd::worker(&args),
+        Command::Enqueue(args) => crate::worker_cmd::enqueue(&args),
+        Command::Migrate(args) => crate::mirror_cmd::migrate(&args),
+        Command::Mirror(crate::cli::MirrorCommand::Sync(args)) => crate::mirror_cmd::sync(&args),
         Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -5,12 +5,14 @@ mod cli;
 mod commands;
 mod diff_cmd;
 mod init;
+mod mirror_cmd;
 mod preview_cmd;
 mod report;
 mod review_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod user_cmd;
+mod worker_cmd;
 
 use std::process::ExitCode;
 

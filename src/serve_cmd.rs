@@ -5,17 +5,22 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use tracebook_api::accounts::{AccountStore, database_url};
 use tracebook_api::edits::Editor;
-use tracebook_api::rebuild::Rebuilder;
+use tracebook_api::publishing::Publishing;
 use tracebook_api::{AppState, ServerConfig};
-use tracebook_generator::SearchIndex;
+use tracebook_generator::{BuildInfo, Changes, SearchIndex, SiteBuilder, SiteOptions, Theme};
+use tracebook_worker::{
+    ConsumerOptions, Queue, RedisQueue, RedisQueueOptions, RunOutcome, Runner, Source,
+};
 
 use crate::cli::ServeArgs;
 use crate::user_cmd::redacted;
+use crate::worker_cmd::{WorkDir, runner, steps};
 
 /// Shortest secret accepted for signing cookies.
 const MIN_SECRET_LEN: usize = 32;
@@ -25,24 +30,10 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     let root = args.root.clone();
     let out = args.out.clone().unwrap_or_else(|| root.join("public"));
-    if !tracebook_api::rebuild::site_is_current(&root, &out) {
-        // Missing, built from another commit, or without edit links: build before serving,
-        // so the server never serves an empty folder or a stale site.
-        eprintln!("building the site into {}", out.display());
-        tracebook_api::rebuild::build_now(&root, &out)
-            .with_context(|| format!("building the site into {}", out.display()))?;
-    }
     let addr: SocketAddr = format!("{}:{}", args.bind, args.port)
         .parse()
         .with_context(|| format!("invalid address {}:{}", args.bind, args.port))?;
     let config = config(&args)?;
-    if args.redis_url.is_some() {
-        eprintln!(
-            "REDIS_URL is set: the Redis queue is consumed by `tracebook worker`; this server \
-             still rebuilds in-process"
-        );
-    }
-    let search = search_index(&root)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,20 +43,129 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         let accounts = AccountStore::open(&url)
             .await
             .with_context(|| format!("opening the account database {}", redacted(&url)))?;
-        let mut state =
-            AppState::new(root.clone(), out.clone(), accounts, config).with_search(search);
+        let mut state = AppState::new(root.clone(), out.clone(), accounts, config);
         match Editor::open(&root, args.branch.as_deref()) {
             Ok(editor) => state = state.with_editor(editor),
             Err(err) => eprintln!("edits are off (read-only): {err}"),
         }
-        state.rebuild = Some(Rebuilder::start(
-            root.clone(),
-            out.clone(),
-            state.search.clone(),
-        ));
+        match Source::of(&root, args.branch.as_deref()) {
+            Ok(source) => {
+                let publishing = start_publishing(&args, &source, &out, &url, &mut state).await?;
+                state.publishing = Some(publishing);
+            }
+            Err(err) => {
+                // Not in git: no commits to build; the work tree is built once.
+                eprintln!("the site is not rebuilt after edits: {err:#}");
+                build_work_tree_once(&root, &out).await?;
+                state = state.with_search(search_index(&root, true)?);
+            }
+        }
         run(addr, state, &out).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connects the server to the rebuild queue: Redis (the `tracebook worker` processes build)
+/// or, without Redis, an in-process queue and a worker of its own. Either way the site is
+/// brought up to the branch first when there is none yet, so the server never serves an
+/// empty folder.
+async fn start_publishing(
+    args: &ServeArgs,
+    source: &Source,
+    out: &Path,
+    database: &str,
+    state: &mut AppState,
+) -> Result<Arc<Publishing>> {
+    let root = &source.root;
+    let work = WorkDir::claim(root, Some("serve"))?;
+    let queue: Arc<dyn Queue> = match &args.redis_url {
+        Some(redis_url) => {
+            let mut options = RedisQueueOptions::new(redis_url, &work.name);
+            options.prefix.clone_from(&args.queue_prefix);
+            *state = state.clone().with_search(search_index(root, false)?);
+            if BuildInfo::read(out).is_none() {
+                eprintln!("building the site into {}", out.display());
+                let steps = steps(root, database, state.search.clone())?;
+                build_now(runner(source, out, &work, steps), &source.branch).await?;
+            }
+            Arc::new(RedisQueue::new(options)?)
+        }
+        None => {
+            *state = state.clone().with_search(search_index(root, true)?);
+            let steps = steps(root, database, state.search.clone())?;
+            let mut runner = runner(source, out, &work, steps);
+            let branch = source.branch.clone();
+            let (behind, runner_back) = tokio::task::spawn_blocking(move || {
+                let behind = runner.is_behind(&branch);
+                (behind, runner)
+            })
+            .await
+            .context("checking the site")?;
+            runner = runner_back;
+            if behind.unwrap_or(true) {
+                eprintln!("building the site into {}", out.display());
+                runner = build_now(runner, &source.branch).await?;
+            }
+            // The worker lives as long as the server; so does the work folder's lock.
+            std::mem::forget(work);
+            let mut options = ConsumerOptions::new(&source.repo, &source.branch);
+            options.idle_check = Duration::from_secs_f64(args.idle_check);
+            tracebook_worker::spawn_embedded(runner, options)
+        }
+    };
+    let publishing = Publishing::start(
+        queue,
+        root.clone(),
+        out.to_path_buf(),
+        source.repo.clone(),
+        source.branch.clone(),
+    );
+    Ok(publishing)
+}
+
+/// Builds the branch now; an error when no site could be published and none exists.
+async fn build_now(mut runner: Runner, branch: &str) -> Result<Runner> {
+    let branch = branch.to_owned();
+    let (outcome, runner) = tokio::task::spawn_blocking(move || {
+        let outcome = runner.run(&branch, 0);
+        (outcome, runner)
+    })
+    .await
+    .context("building the site")?;
+    if let RunOutcome::Failed { record, .. } = outcome
+        && BuildInfo::read(runner.site()).is_none()
+    {
+        let mut message = record.message.unwrap_or_default();
+        for line in &record.diagnostics {
+            message.push_str("\n  ");
+            message.push_str(line);
+        }
+        bail!("building the site failed: {message}");
+    }
+    Ok(runner)
+}
+
+/// A project outside git: build the work tree once (when there is no current site).
+async fn build_work_tree_once(root: &Path, out: &Path) -> Result<()> {
+    if BuildInfo::read(out).is_some_and(|info| info.is_this_version() && info.has_edit_links) {
+        return Ok(());
+    }
+    eprintln!("building the site into {}", out.display());
+    let (root, out) = (root.to_path_buf(), out.to_path_buf());
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        let options = SiteOptions {
+            edit_links: true,
+            git: true,
+            ..SiteOptions::default()
+        };
+        let mut builder = SiteBuilder::new(&root, &out, Theme::embedded()?, options);
+        builder
+            .build(&Changes::Unknown, &|| ())
+            .with_context(|| format!("building the site into {}", out.display()))?;
+        Ok(())
+    })
+    .await
+    .context("building the site")?
 }
 
 /// The server's settings from flags and environment.
@@ -84,6 +184,7 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
         login_attempts_per_minute: args.login_attempts_per_minute,
         trust_proxy: args.trust_proxy,
         secret_key,
+        webhook_secret: args.webhook_secret.clone(),
         ..ServerConfig::default()
     })
 }
@@ -116,12 +217,15 @@ fn stored_secret(root: &Path) -> Result<Vec<u8>> {
     Ok(key.into_bytes())
 }
 
-/// Opens the project's search index and brings it up to date (only changed items are
-/// re-indexed, so this is quick when `build` already did it).
-fn search_index(root: &Path) -> Result<SearchIndex> {
-    let project = tracebook_generator::load(root).context("loading the project for search")?;
+/// Opens the project's search index; `sync`: bring it up to date with the work tree first
+/// (only changed items are re-indexed). Not with Redis: the workers write the index then, and
+/// two writers would collide.
+fn search_index(root: &Path, sync: bool) -> Result<SearchIndex> {
     let index = SearchIndex::open(root).context("opening the search index")?;
-    index.sync(&project).context("updating the search index")?;
+    if sync {
+        let project = tracebook_generator::load(root).context("loading the project for search")?;
+        index.sync(&project).context("updating the search index")?;
+    }
     Ok(index)
 }
 

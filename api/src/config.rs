@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub trust_proxy: bool,
     /// Key that signs session cookies (32+ bytes); see `secret_key` in the CLI.
     pub secret_key: Vec<u8>,
+    /// Shared secret of `POST /api/hooks/git` (HMAC-SHA256 of the body, GitHub's
+    /// `X-Hub-Signature-256`); `None` turns the hook off.
+    pub webhook_secret: Option<String>,
 }
 
 impl ServerConfig {
@@ -43,6 +46,7 @@ impl Default for ServerConfig {
             login_attempts_per_minute: 10,
             trust_proxy: false,
             secret_key: Vec::new(),
+            webhook_secret: None,
         }
     }
 }

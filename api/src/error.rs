@@ -45,6 +45,36 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// An accounts failure while `doing` something: 503 when the database cannot be reached
+    /// (down, restarting, pool exhausted), so clients retry and people see why; 500 otherwise.
+    pub(crate) fn accounts(doing: &str, err: &crate::accounts::Error) -> ApiError {
+        match err {
+            crate::accounts::Error::Database(source) if is_unreachable(source) => {
+                tracing::warn!(%source, doing, "the accounts database is unreachable");
+                ApiError::Unavailable(
+                    "the accounts database is unavailable; try again in a moment".to_owned(),
+                )
+            }
+            _ => ApiError::Internal(format!("{doing}: {err}")),
+        }
+    }
+}
+
+/// Whether a database error means "cannot reach the database" rather than a bad query.
+fn is_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        // PostgreSQL shutting down or starting up (class 57P: operator intervention).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P")),
+        _ => false,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();

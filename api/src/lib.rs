@@ -2,7 +2,7 @@
 //!
 //! `app(state)` builds the router with its whole middleware stack; the binary binds and serves
 //! it: the built site, sign-in and MFA pages, the JSON API and the edit form, all behind one
-//! middleware stack (see `middleware.rs` for its order). The Redis-fed worker is issue #7.
+//! middleware stack (see `middleware.rs` for its order). Commits queue a rebuild for the worker (tracebook-worker).
 //! Depends on tracebook-generator (and so the model); never the other way round.
 
 /// Users, API tokens and the audit log (issue 5); public as a unit with its own `Error`.
@@ -14,18 +14,22 @@ mod config;
 pub mod edits;
 mod error;
 mod middleware;
+pub mod mirror;
+mod mirror_step;
 mod openapi;
 mod pages;
 /// `tracebook preview`: the local, read-only preview with live reload.
 pub mod preview;
-/// The in-process rebuild queue: republishes the site after commits.
-pub mod rebuild;
+/// Queueing the site's rebuild after commits (the build is the worker's).
+pub mod publishing;
 mod routes;
 mod site_files;
 mod state;
 
 pub use config::ServerConfig;
 pub use error::ApiError;
+pub use mirror_step::MirrorStep;
+pub use routes::webhook_signature;
 pub use state::AppState;
 
 use axum::Router;

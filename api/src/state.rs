@@ -13,7 +13,7 @@ use crate::accounts::AccountStore;
 use crate::auth::{AuthCache, LoginLimits, SetupToken, cookie};
 use crate::config::ServerConfig;
 use crate::edits::Editor;
-use crate::rebuild::Rebuilder;
+use crate::publishing::Publishing;
 use crate::site_files::SiteFiles;
 
 /// What handlers and middleware need.
@@ -31,8 +31,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// The edit engine (`None` when the project is not in a git work tree: read-only).
     pub editor: Option<Arc<Editor>>,
-    /// Rebuilds and republishes the site after each commit (`None`: the site is not rebuilt).
-    pub rebuild: Option<Arc<Rebuilder>>,
+    /// Queues the site's rebuild after each commit (`None`: the site is not rebuilt).
+    pub publishing: Option<Arc<Publishing>>,
     /// The first-run setup secret (see [`SetupToken`]).
     pub setup: Arc<SetupToken>,
     /// Sign-in attempt limits.
@@ -71,7 +71,7 @@ impl AppState {
             site_files,
             config: Arc::new(config),
             editor: None,
-            rebuild: None,
+            publishing: None,
             setup: Arc::new(SetupToken::default()),
         }
     }
@@ -90,10 +90,10 @@ impl AppState {
         self
     }
 
-    /// Called by every route that made a commit: queues the rebuild of the site.
-    pub(crate) fn after_commit(&self, commit: &str) {
-        if let Some(rebuild) = &self.rebuild {
-            rebuild.request(commit);
-        }
+    /// Called by every route that made a commit: queues the rebuild of the site. `Some`
+    /// warning when the queue is down (the commit stands; the job is retried).
+    pub(crate) async fn after_commit(&self, commit: &str) -> Option<String> {
+        let publishing = self.publishing.as_ref()?;
+        publishing.enqueue(publishing.branch(), commit).await
     }
 }

@@ -430,7 +430,11 @@ fn migrations_apply_twice(db: &Db) {
     db.add_user("alice", "viewer");
     db.ok(&["user", "list"]);
     let applied = db.column("select description from _sqlx_migrations");
-    assert_eq!(applied, ["accounts", "mfa"], "each migration applied once");
+    assert_eq!(
+        applied,
+        ["accounts", "mfa", "mirror"],
+        "each migration applied once"
+    );
     assert!(db.ok(&["user", "list"]).contains("alice"));
 }
 

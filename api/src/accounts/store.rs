@@ -125,6 +125,15 @@ impl AccountStore {
     /// Connects to `url` (`sqlite://PATH`, created with its folder if missing, or
     /// `postgres://…`) and applies the migrations this binary embeds.
     pub async fn open(url: &str) -> Result<AccountStore> {
+        Ok(AccountStore {
+            pool: AccountStore::open_pool(url).await?,
+        })
+    }
+
+    /// The pool behind [`AccountStore::open`]: connects and applies the migrations, which create
+    /// every table of the database (accounts and the SQL mirror). An associated function so that
+    /// `crate::mirror::Mirror::open` reaches it through the public type.
+    pub(crate) async fn open_pool(url: &str) -> Result<AnyPool> {
         sqlx::any::install_default_drivers();
         let (url, migrator) = if let Some(path) = url.strip_prefix("sqlite://") {
             let file = Path::new(path.split('?').next().unwrap_or(path));
@@ -151,12 +160,15 @@ impl AccountStore {
         // One direct connection first: when the server is down or refuses us, the pool only
         // reports "timed out" after its acquire timeout; this reports why, at once.
         sqlx::AnyConnection::connect(&url).await?.close().await?;
+        // A short acquire timeout: with the database down, requests answer 503 in seconds
+        // instead of hanging for sqlx's default 30 s.
         let pool = AnyPoolOptions::new()
             .max_connections(5)
+            .acquire_timeout(std::time::Duration::from_secs(3))
             .connect(&url)
             .await?;
         migrator.run(&pool).await?;
-        Ok(AccountStore { pool })
+        Ok(pool)
     }
 
     /// Opens the default SQLite database of the project at `root`.

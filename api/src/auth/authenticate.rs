@@ -44,7 +44,7 @@ pub(crate) async fn authenticate(
                     .into_response();
             }
             Err(err) => {
-                return ApiError::Internal(format!("checking a token: {err}")).into_response();
+                return ApiError::accounts("checking a token", &err).into_response();
             }
         }
     } else if let Some(session) = request.extensions().get::<Session>() {

@@ -14,8 +14,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Reachable without signing in.
-const PUBLIC: [&str; 5] = [
+const PUBLIC: [&str; 6] = [
     "/healthz",
+    // Git hosts cannot sign in: the hook checks the body's HMAC signature instead.
+    crate::routes::GIT_HOOK,
     "/login",
     "/setup",
     "/assets/style.css",

@@ -34,6 +34,6 @@ pub(crate) async fn load_session(
             let response = next.run(request).await;
             (jar.remove(cookie::removal()), response).into_response()
         }
-        Err(err) => ApiError::Internal(format!("loading the session: {err}")).into_response(),
+        Err(err) => ApiError::accounts("loading the session", &err).into_response(),
     }
 }

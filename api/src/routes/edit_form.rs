@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use serde::{Deserialize, Serialize};
 use tracebook_model::Diagnostic;
+use tracebook_worker::Waited;
 
 use crate::accounts::Role;
 use crate::auth::Principal;
@@ -147,8 +148,10 @@ async fn save_item_form(
         .await
     {
         Ok(commit) => {
-            state.after_commit(&commit.id);
-            wait_for_site(&state, &commit.id).await;
+            // A queue that is down was logged; the save stands and the site catches up.
+            if state.after_commit(&commit.id).await.is_none() {
+                wait_for_site(&state, &commit.id).await;
+            }
             see_other(&item_page(&item.id))
         }
         // Changed between our read and the update: show the newest version.
@@ -201,14 +204,20 @@ fn author(principal: &Principal) -> Author {
 
 /// Waits, bounded, until the site shows `commit`, so the page the browser is sent to is new.
 async fn wait_for_site(state: &AppState, commit: &str) {
-    let Some(rebuild) = &state.rebuild else {
+    let Some(publishing) = &state.publishing else {
         return;
     };
-    if !rebuild.wait_published(commit, PUBLISH_WAIT).await {
-        tracing::warn!(
+    match publishing.wait_published(commit, PUBLISH_WAIT).await {
+        Waited::Published => {}
+        Waited::Failed(build) => tracing::warn!(
+            commit,
+            message = build.message.as_deref().unwrap_or(""),
+            "the build of the edit failed; sending the browser to the last good site"
+        ),
+        Waited::TimedOut => tracing::warn!(
             commit,
             "the site did not show the edit in time; sending the browser on anyway"
-        );
+        ),
     }
 }
 

@@ -64,6 +64,9 @@ pub(crate) struct Written {
     pub(crate) commit: String,
     /// The item's ETag after the write, for the next `If-Match`.
     pub(crate) etag: String,
+    /// What went wrong after the commit (the rebuild could not be queued: it is retried).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) warnings: Vec<String>,
 }
 
 /// List items
@@ -181,7 +184,7 @@ pub(crate) async fn update_item(
         .await?;
     // An unchanged ETag means the patch changed nothing, and no commit was made.
     let committed = commit.etag != if_match;
-    written(&state, StatusCode::OK, id, commit, committed)
+    written(&state, StatusCode::OK, id, commit, committed).await
 }
 
 /// Retire an item
@@ -222,7 +225,7 @@ pub(crate) async fn obsolete_item(
     let if_match = precondition::if_match(&headers)?;
     let commit = editor.obsolete(&id, &if_match, author(&principal)).await?;
     let committed = commit.etag != if_match;
-    written(&state, StatusCode::OK, id, commit, committed)
+    written(&state, StatusCode::OK, id, commit, committed).await
 }
 
 /// Create an item
@@ -258,27 +261,29 @@ pub(crate) async fn create_item(
     let (id, commit) = editor.create(new, author(&principal)).await?;
     let location = HeaderValue::from_str(&format!("/api/items/{id}"))
         .map_err(|_| ApiError::Internal(format!("BUG: id {id} is not a header value")))?;
-    let mut response = written(&state, StatusCode::CREATED, id, commit, true)?;
+    let mut response = written(&state, StatusCode::CREATED, id, commit, true).await?;
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }
 
 /// The answer to a write; the site's rebuild is queued when a commit was made.
-fn written(
+async fn written(
     state: &AppState,
     status: StatusCode,
     id: String,
     commit: Commit,
     committed: bool,
 ) -> Result<Response, Failure> {
-    if committed {
-        state.after_commit(&commit.id);
+    let mut warnings = Vec::new();
+    if committed && let Some(warning) = state.after_commit(&commit.id).await {
+        warnings.push(warning);
     }
     let etag = etag_header(&commit.etag)?;
     let body = Written {
         id,
         commit: commit.id,
         etag: commit.etag.to_string(),
+        warnings,
     };
     Ok((status, [(header::ETAG, etag)], Json(body)).into_response())
 }

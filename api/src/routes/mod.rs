@@ -2,7 +2,9 @@
 
 mod account;
 mod admin;
+mod builds;
 mod edit_form;
+mod git_hook;
 mod health;
 pub(crate) mod items;
 mod login;
@@ -12,6 +14,9 @@ mod setup;
 use axum::Router;
 
 use crate::state::AppState;
+
+pub(crate) use git_hook::GIT_HOOK;
+pub use git_hook::signature as webhook_signature;
 
 /// Every API route.
 pub(crate) fn router() -> Router<AppState> {
@@ -24,4 +29,6 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(edit_form::router())
+        .merge(builds::router())
+        .merge(git_hook::router())
 }

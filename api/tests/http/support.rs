@@ -8,7 +8,7 @@ use git2::{Repository, Signature};
 use sqlx::Connection;
 use tracebook_api::accounts::{AccountStore, Role, database_url};
 use tracebook_api::edits::Editor;
-use tracebook_api::rebuild::Rebuilder;
+use tracebook_api::publishing::Publishing;
 use tracebook_api::{AppState, ServerConfig};
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
@@ -77,17 +77,15 @@ impl TestServer {
                 (url, Some((admin, name)))
             }
         };
-        let (root2, site2) = (root.clone(), site.clone());
-        tokio::task::spawn_blocking(move || tracebook_api::rebuild::build_now(&root2, &site2))
+        let publishing = Publishing::embedded(root.clone(), site.clone(), dir.path().join("work"))
             .await
-            .expect("build task")
             .expect("building the site");
         let accounts = AccountStore::open(&url)
             .await
             .expect("opening the accounts");
         let mut state = AppState::new(root.clone(), site.clone(), accounts, config)
             .with_editor(Editor::open(&root, None).expect("editor"));
-        state.rebuild = Some(Rebuilder::start(root.clone(), site.clone(), None));
+        state.publishing = Some(publishing);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

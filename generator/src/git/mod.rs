@@ -39,7 +39,8 @@ pub struct CommitInfo {
 }
 
 impl CommitInfo {
-    fn of(commit: &git2::Commit<'_>) -> CommitInfo {
+    /// The commit as pages show it.
+    pub fn of(commit: &git2::Commit<'_>) -> CommitInfo {
         let id = commit.id().to_string();
         let author = commit.author();
         let time = author.when().seconds();

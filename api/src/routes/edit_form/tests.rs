@@ -14,7 +14,7 @@ use crate::accounts::{AccountStore, Role, User};
 use crate::auth::{Principal, Via};
 use crate::config::ServerConfig;
 use crate::edits::{Author, Editor, Patch};
-use crate::rebuild::{Rebuilder, build_now};
+use crate::publishing::Publishing;
 use crate::state::AppState;
 
 const CONFIG: &str = "project: T
@@ -62,7 +62,9 @@ impl Fixture {
         write(&root, "content/req/SYS-001.md", SYS);
         let repo = Repository::init(&root).expect("init");
         commit_all(&repo, "initial");
-        build_now(&root, &site).expect("first build");
+        let publishing = Publishing::embedded(root.clone(), site.clone(), dir.path().join("work"))
+            .await
+            .expect("first build");
         let url = format!("sqlite://{}", dir.path().join("accounts.db").display());
         let accounts = AccountStore::open(&url).await.expect("accounts");
         let config = ServerConfig {
@@ -72,7 +74,7 @@ impl Fixture {
         let mut state = AppState::new(root.clone(), site.clone(), accounts, config)
             .with_editor(Editor::open(&root, None).expect("editor"));
         if rebuild {
-            state.rebuild = Some(Rebuilder::start(root.clone(), site.clone(), None));
+            state.publishing = Some(publishing);
         }
         Fixture {
             _dir: dir,

@@ -1,0 +1,74 @@
+# syntax=docker/dockerfile:1
+#
+# tracebook's container image: one binary, `tracebook`, for every role (serve, worker, migrate,
+# enqueue, user ...); docker-compose.yml (local) and docker-compose-deploy.yml (production) pick
+# the role with the command. No HEALTHCHECK here: each compose file gives every service its own.
+#
+#   docker build -t tracebook .
+#
+# Checked in CI without a Docker engine by tests/it/compose.rs (stages, non-root user, --locked).
+
+ARG RUST_VERSION=1.89
+
+# --- build ---------------------------------------------------------------------------------
+FROM rust:${RUST_VERSION}-bookworm AS build
+WORKDIR /src
+
+# Dependencies first, in their own layer: only the manifests and the lock file are copied, the
+# crates get empty sources, and the whole dependency graph is compiled. This layer is reused
+# until a Cargo.toml or Cargo.lock changes, so a source-only change rebuilds our five crates only.
+COPY Cargo.toml Cargo.lock ./
+COPY model/Cargo.toml model/
+COPY generator/Cargo.toml generator/
+COPY api/Cargo.toml api/build.rs api/
+COPY worker/Cargo.toml worker/
+RUN mkdir -p src model/src generator/src generator/benches api/src worker/src tests/it \
+    && echo 'fn main() {}' > src/main.rs \
+    && touch model/src/lib.rs generator/src/lib.rs api/src/lib.rs worker/src/lib.rs \
+    && echo 'fn main() {}' > generator/benches/incremental.rs \
+    && echo 'fn main() {}' > tests/it/main.rs \
+    && cargo build --release --locked --bin tracebook \
+    && rm -rf src model/src generator/src generator/benches api/src worker/src tests/it
+
+# The sources. The api crate embeds migrations/ (sqlx::migrate!) and api/templates/, the
+# generator embeds themes/default/ (include_dir!): they come with `COPY . .` (see .dockerignore
+# for what stays out). COPY keeps the files' times, which can be older than the stub build
+# above: touching each crate root makes cargo compile the real sources.
+COPY . .
+RUN touch src/main.rs model/src/lib.rs generator/src/lib.rs api/src/lib.rs worker/src/lib.rs \
+    && cargo build --release --locked --bin tracebook \
+    && install -m 0755 target/release/tracebook /usr/local/bin/tracebook
+
+# --- runtime -------------------------------------------------------------------------------
+FROM debian:bookworm-slim AS runtime
+
+# git: the content is a git repository (edits become commits, workers fetch and check out);
+# ca-certificates: https remotes; curl: the compose health checks call GET /healthz with it
+# (the image has no other HTTP client, and a bash /dev/tcp probe cannot check the status line
+# or follow HTTP properly).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+
+# A non-root user. Its uid/gid default to 1000, the usual first user of a Linux host, so a
+# bind-mounted content repository stays writable; build with --build-arg UID=... GID=... to
+# match another owner. /site is created here, owned by that user, so a named volume mounted
+# there starts with the right owner (Docker copies the image folder's owner into a new volume).
+ARG UID=1000
+ARG GID=1000
+RUN groupadd --gid "${GID}" tracebook \
+    && useradd --uid "${UID}" --gid tracebook --create-home --home-dir /home/tracebook \
+        --shell /usr/sbin/nologin tracebook \
+    && mkdir -p /content /site \
+    && chown tracebook:tracebook /content /site \
+    && git config --system --add safe.directory /content
+
+COPY --from=build /usr/local/bin/tracebook /usr/local/bin/tracebook
+
+USER tracebook:tracebook
+WORKDIR /content
+ENV TRACEBOOK_BIND=0.0.0.0 \
+    TRACEBOOK_PORT=8080
+EXPOSE 8080
+ENTRYPOINT ["tracebook"]
+CMD ["serve", "/content", "--out", "/site/public"]

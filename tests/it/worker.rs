@@ -1,0 +1,7 @@
+//! The rebuild queue, `tracebook worker` and the SQL mirror end to end (issue 7): real
+//! processes, real git repositories, the real Redis and PostgreSQL of the machine, and private
+//! redis-server and PostgreSQL instances on spare ports for the tests that stop them.
+
+mod e2e;
+mod faults;
+mod support;

@@ -1,0 +1,217 @@
+//! Shared fixtures of the worker's tests: a committed project in a temporary git repository
+//! (commits made with git2), a site folder beside it and runners working in their own folders.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use git2::{Repository, Signature};
+use tracebook_worker::{Runner, RunnerOptions, Source};
+
+pub const CONFIG: &str = "project: T
+kinds:
+  need: { prefix: STK, title: Need }
+  requirement: { prefix: SYS, title: Requirement }
+links:
+  derives_from: { from: [requirement], to: [need] }
+";
+
+/// The branch the fixtures commit to.
+pub const BRANCH: &str = "main";
+
+/// The item whose title the commits change.
+pub const ITEM: &str = "content/req/SYS-001.md";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub site: PathBuf,
+    pub repo: Repository,
+}
+
+impl Fixture {
+    /// A project with one commit on `main` (SYS-001 titled "First title"); nothing built.
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        let site = dir.path().join("site");
+        write(&root, ".gitignore", ".tracebook/\n");
+        write(&root, "tracebook.yaml", CONFIG);
+        write(
+            &root,
+            "content/need/STK-001.md",
+            "---\nid: STK-001\nkind: need\ntitle: Need\n---\n",
+        );
+        let mut init = git2::RepositoryInitOptions::new();
+        init.initial_head(BRANCH);
+        let repo = Repository::init_opts(&root, &init).expect("init");
+        let fx = Fixture {
+            dir,
+            root,
+            site,
+            repo,
+        };
+        fx.commit_title("First title");
+        fx
+    }
+
+    /// Which repository and branch the site follows (as jobs name them).
+    pub fn source(&self) -> Source {
+        Source::of(&self.root, Some(BRANCH)).expect("source")
+    }
+
+    /// A runner working in its own folder `work-<name>` beside the site.
+    pub fn runner(&self, name: &str) -> Runner {
+        Runner::new(RunnerOptions {
+            source_root: self.root.clone(),
+            site: self.site.clone(),
+            work_dir: self.dir.path().join(format!("work-{name}")),
+            worker: name.to_owned(),
+            steps: Vec::new(),
+        })
+    }
+
+    /// Writes SYS-001 with `title` and commits; returns the commit id.
+    pub fn commit_title(&self, title: &str) -> String {
+        self.write(ITEM, &item_text(title));
+        self.commit(&format!("Title {title}"))
+    }
+
+    /// Writes SYS-001 with broken front matter (an unclosed flow sequence on line 4) and
+    /// commits; returns the commit id.
+    pub fn commit_broken(&self) -> String {
+        self.write(
+            ITEM,
+            "---\nid: SYS-001\nkind: requirement\ntitle: [Broken\nlinks:\n  derives_from: [STK-001]\n---\nText.\n",
+        );
+        self.commit("Break the front matter")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        write(&self.root, rel, text);
+    }
+
+    /// Commits the whole work tree on `main`; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        commit_all(&self.repo, message)
+    }
+
+    /// The newest commit of `main`.
+    pub fn head(&self) -> String {
+        self.repo
+            .refname_to_id(&format!("refs/heads/{BRANCH}"))
+            .expect("branch")
+            .to_string()
+    }
+
+    /// The published page of SYS-001.
+    pub fn page(&self) -> String {
+        page_in(&self.site)
+    }
+
+    /// The commit of the published site.
+    pub fn published(&self) -> Option<String> {
+        tracebook_generator::BuildInfo::read(&self.site).and_then(|info| info.commit)
+    }
+
+    /// `.site.<what>` beside the site.
+    pub fn beside(&self, what: &str) -> PathBuf {
+        self.dir.path().join(format!(".site.{what}"))
+    }
+}
+
+/// Commits the whole work tree of `repo` on its current branch; returns the commit id.
+pub fn commit_all(repo: &Repository, message: &str) -> String {
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let sig = Signature::now("Ada", "ada@example.com").expect("signature");
+    let parent = repo
+        .head()
+        .ok()
+        .map(|h| h.peel_to_commit().expect("commit"));
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .expect("commit");
+    id.to_string()
+}
+
+pub fn item_text(title: &str) -> String {
+    format!(
+        "---\nid: SYS-001\nkind: requirement\ntitle: {title}\nlinks:\n  derives_from: [STK-001]\n---\nText.\n"
+    )
+}
+
+/// The page of SYS-001 in the site at `site`.
+pub fn page_in(site: &Path) -> String {
+    let path = site.join("items/SYS-001/index.html");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// Every file under `dir` (relative path → bytes), sorted.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            if entry.file_type().expect("file type").is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((rel, std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes (then panics with `what`).
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Async form of [`wait_for`] (the check must not block for long).
+pub async fn wait_for_async<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
