@@ -126,6 +126,8 @@ async fn edit_in_browser(client: &Client, base: &str) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     wait_for_text(client, "h1", "Occlusion alarm within 30 s").await;
+    // The footer asks the server how the builds went (a script under the strict CSP).
+    wait_for_text(client, "#build-status", "Last build published").await;
     Ok(())
 }
 

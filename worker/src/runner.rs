@@ -142,8 +142,10 @@ impl Runner {
         if let Err(err) = log.put(&record) {
             tracing::warn!(%err, "writing the build log");
         }
-        let outcome = self.build(&tip, &mut record);
-        record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let outcome = self.build(&tip, &mut record, started);
+        if record.result != BuildResult::Published {
+            record.duration_ms = elapsed_ms(started);
+        }
         if let Err(err) = log.put(&record) {
             tracing::warn!(%err, "writing the build log");
         }
@@ -193,7 +195,7 @@ impl Runner {
     }
 
     /// The build itself, lock held; `Err(retry)` when not published.
-    fn build(&mut self, tip: &str, record: &mut BuildRecord) -> Result<(), bool> {
+    fn build(&mut self, tip: &str, record: &mut BuildRecord, started: Instant) -> Result<(), bool> {
         let marker = beside(&self.options.site, "building");
         if marker.exists() {
             tracing::warn!("a build was interrupted (its worker died): starting the spare afresh");
@@ -213,13 +215,18 @@ impl Runner {
                 true,
             ));
         }
-        let result = self.check_out_and_build(tip, record);
+        let result = self.check_out_and_build(tip, record, started);
         // Also after a failure: the builder leaves the live site intact and cleans its spare.
         let _ = std::fs::remove_file(&marker);
         result
     }
 
-    fn check_out_and_build(&mut self, tip: &str, record: &mut BuildRecord) -> Result<(), bool> {
+    fn check_out_and_build(
+        &mut self,
+        tip: &str,
+        record: &mut BuildRecord,
+        started: Instant,
+    ) -> Result<(), bool> {
         let oid =
             git2::Oid::from_str(tip).map_err(|e| self.fail_record(record, e.to_string(), false))?;
         let is_fresh = self.builder.is_none();
@@ -261,6 +268,12 @@ impl Runner {
                 record.files_rendered = build.files.rendered;
                 record.files_unchanged = build.files.kept + build.files.linked;
                 self.last_published = Some(commit.clone());
+                // Recorded as published at once (the time to publish), then again with how the
+                // steps went: readers of the log must not see "running" for a live site.
+                record.duration_ms = elapsed_ms(started);
+                if let Err(err) = BuildLog::of_site(&self.options.site).put(record) {
+                    tracing::warn!(%err, "writing the build log");
+                }
                 record.mirror = self.run_steps(&commit);
                 Ok(())
             }
@@ -339,6 +352,10 @@ impl Runner {
         record.message = Some(message);
         retry
     }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The first error diagnostics, with paths relative to the project (not the worker's clone).

@@ -37,7 +37,8 @@ pub struct BuildRecord {
     pub branch: String,
     /// Start, in milliseconds since the Unix epoch.
     pub started_at_ms: u64,
-    /// How long it took (0 while running).
+    /// Time to publish (or to fail), in milliseconds; 0 while running. The after-publish
+    /// steps are not included.
     pub duration_ms: u64,
     pub result: BuildResult,
     /// Error diagnostics of the project (0 when the environment failed or all went well).
