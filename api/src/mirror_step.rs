@@ -6,12 +6,14 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tracebook_generator::git::CommitInfo;
 use tracebook_model::Project;
-use tracebook_worker::AfterPublish;
+use tracebook_worker::{AfterPublish, BuildRecord, BuildResult};
 
-use crate::mirror::{Mirror, MirrorCommit, SyncReport};
+use crate::mirror::{BuildRow, Mirror, MirrorCommit, SyncReport};
 
 /// Longest wait for the database; the step is retried later, the build is not held up.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest wait to copy a build record.
+const RECORD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Syncs the mirror to each published commit. The database is opened (and migrated) at the
 /// first sync, and again after a failure: a worker starts and publishes while PostgreSQL is
@@ -33,20 +35,23 @@ impl MirrorStep {
         }
     }
 
-    async fn sync(&self, project: &Project, commit: &MirrorCommit) -> Result<SyncReport, String> {
-        let mirror = self
+    /// The open mirror, opening (and migrating) it first when needed.
+    async fn mirror(&self) -> Result<Mirror, String> {
+        let open = self
             .mirror
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let mirror = match mirror {
-            Some(mirror) => mirror,
-            None => {
-                let mirror = Mirror::open(&self.url).await.map_err(|e| e.to_string())?;
-                *self.mirror.lock().unwrap_or_else(PoisonError::into_inner) = Some(mirror.clone());
-                mirror
-            }
-        };
+        if let Some(mirror) = open {
+            return Ok(mirror);
+        }
+        let mirror = Mirror::open(&self.url).await.map_err(|e| e.to_string())?;
+        *self.mirror.lock().unwrap_or_else(PoisonError::into_inner) = Some(mirror.clone());
+        Ok(mirror)
+    }
+
+    async fn sync(&self, project: &Project, commit: &MirrorCommit) -> Result<SyncReport, String> {
+        let mirror = self.mirror().await?;
         mirror.sync(project, commit).await.map_err(|err| {
             if err.is_unavailable() {
                 // Open afresh next time (the pool may hold dead connections).
@@ -85,6 +90,39 @@ impl AfterPublish for MirrorStep {
             Err(_) => Err(format!(
                 "the database did not answer within {SYNC_TIMEOUT:?}"
             )),
+        }
+    }
+
+    fn record(&self, build: &BuildRecord) {
+        let row = BuildRow {
+            id: build.id.clone(),
+            commit: build.commit.clone(),
+            branch: build.branch.clone(),
+            started_at: i64::try_from(build.started_at_ms).unwrap_or(i64::MAX),
+            duration_ms: i64::try_from(build.duration_ms).unwrap_or(i64::MAX),
+            result: match build.result {
+                BuildResult::Published => "published",
+                BuildResult::Failed => "failed",
+                // Not recorded: the mirror keeps finished builds only.
+                BuildResult::Running => return,
+            }
+            .to_owned(),
+            errors: i64::try_from(build.errors).unwrap_or(i64::MAX),
+            diagnostics: serde_json::json!(build.diagnostics),
+            worker: build.worker.clone(),
+        };
+        let recorded = async {
+            let mirror = self.mirror().await?;
+            mirror.record_build(&row).await.map_err(|e| e.to_string())
+        };
+        match self
+            .runtime
+            .block_on(tokio::time::timeout(RECORD_TIMEOUT, recorded))
+        {
+            Ok(Ok(())) => {}
+            // The log beside the site has it; the mirror's copy is best effort.
+            Ok(Err(err)) => tracing::warn!(%err, "copying the build record to the mirror"),
+            Err(_) => tracing::warn!("copying the build record to the mirror timed out"),
         }
     }
 }

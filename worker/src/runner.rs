@@ -29,6 +29,9 @@ pub trait AfterPublish: Send + Sync {
     /// Brings the step's copy up to date with `project` at `commit`. An error is recorded
     /// and the step is tried again later ([`Runner::retry_steps`]); the site stays published.
     fn after_publish(&self, project: &Project, commit: &CommitInfo) -> Result<(), String>;
+    /// Sees every finished build record (published or failed), for a copy of the build log
+    /// (the mirror's `mirror_builds`). Best effort: the log beside the site is the record.
+    fn record(&self, _build: &BuildRecord) {}
 }
 
 /// Where a runner works.
@@ -148,6 +151,9 @@ impl Runner {
         }
         if let Err(err) = log.put(&record) {
             tracing::warn!(%err, "writing the build log");
+        }
+        for step in &self.options.steps {
+            step.record(&record);
         }
         drop(lock);
         match outcome {

@@ -36,6 +36,14 @@ fn an_api_edit_is_published_and_mirrored_on_the_embedded_defaults() {
         sqlite_value(&db, "select title from mirror_items where id = 'SYS-001'").as_deref()
             == Some("Alarm within two seconds")
     });
+    // The worker's search step indexed the new title for the server's search.
+    wait_until("the server's search finds the new title", WAIT, || {
+        client
+            .get(format!("{base}/api/search?q=seconds"))
+            .send()
+            .and_then(reqwest::blocking::Response::json::<serde_json::Value>)
+            .is_ok_and(|found| found["hits"][0]["id"] == "SYS-001")
+    });
     let builds: serde_json::Value = client
         .get(format!("{base}/api/builds"))
         .send()
@@ -91,6 +99,10 @@ fn an_api_edit_is_published_and_mirrored_with_redis_postgres_and_two_workers() {
                     == Some(commit.as_str())
         },
     );
+    let query = format!("select result from mirror_builds where commit_id = '{commit}'");
+    wait_until("the mirror has a copy of the build record", WAIT, || {
+        psql(&database, &query).as_deref() == Some("published")
+    });
     let builds: serde_json::Value = client
         .get(format!("{base}/api/builds"))
         .send()
