@@ -202,13 +202,8 @@ pub(crate) struct ServeArgs {
     /// ROOT/.tracebook/tracebook.db].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub(crate) database_url: Option<String>,
-    /// Redis for the rebuild queue: commits are queued there for `tracebook worker`
-    /// [default: no Redis; the server runs its own worker in-process].
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    pub(crate) redis_url: Option<String>,
-    /// Key prefix of the queue in Redis.
-    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
-    pub(crate) queue_prefix: String,
+    #[command(flatten)]
+    pub(crate) queue: QueueArgs,
     /// Shared secret of POST /api/hooks/git (X-Hub-Signature-256) [default: the hook is off].
     #[arg(long, env = "TRACEBOOK_WEBHOOK_SECRET", hide_env_values = true)]
     pub(crate) webhook_secret: Option<String>,
@@ -241,6 +236,18 @@ pub(crate) struct ServeArgs {
     pub(crate) branch: Option<String>,
 }
 
+/// Where the rebuild queue is: shared by `serve`, `worker` and `enqueue`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct QueueArgs {
+    /// Redis holding the rebuild queue (`redis://host:6379/0`). Required by `worker` and
+    /// `enqueue`; without it `serve` runs its own worker in-process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Key prefix of the queue in Redis (`PREFIX:jobs`, `PREFIX:dead`).
+    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
+    pub(crate) queue_prefix: String,
+}
+
 /// Options of `tracebook worker`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct WorkerArgs {
@@ -256,12 +263,8 @@ pub(crate) struct WorkerArgs {
     /// Branch whose site is published [default: the branch checked out in ROOT].
     #[arg(long, env = "TRACEBOOK_BRANCH")]
     pub(crate) branch: Option<String>,
-    /// Redis holding the queue (required).
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    pub(crate) redis_url: Option<String>,
-    /// Key prefix of the queue in Redis.
-    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
-    pub(crate) queue_prefix: String,
+    #[command(flatten)]
+    pub(crate) queue: QueueArgs,
     /// Database of the SQL mirror: postgres://USER@HOST/DB or sqlite://PATH [default: SQLite in
     /// ROOT/.tracebook/tracebook.db].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -289,12 +292,8 @@ pub(crate) struct EnqueueArgs {
     /// Branch [default: the branch checked out in ROOT].
     #[arg(long, env = "TRACEBOOK_BRANCH")]
     pub(crate) branch: Option<String>,
-    /// Redis holding the queue (required).
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    pub(crate) redis_url: Option<String>,
-    /// Key prefix of the queue in Redis.
-    #[arg(long, env = "TRACEBOOK_QUEUE_PREFIX", default_value = "tracebook")]
-    pub(crate) queue_prefix: String,
+    #[command(flatten)]
+    pub(crate) queue: QueueArgs,
 }
 
 /// `tracebook mirror` subcommands.

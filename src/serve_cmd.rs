@@ -78,10 +78,10 @@ async fn start_publishing(
 ) -> Result<Arc<Publishing>> {
     let root = &source.root;
     let work = WorkDir::claim(root, Some("serve"))?;
-    let queue: Arc<dyn Queue> = match &args.redis_url {
+    let queue: Arc<dyn Queue> = match &args.queue.redis_url {
         Some(redis_url) => {
             let mut options = RedisQueueOptions::new(redis_url, &work.name);
-            options.prefix.clone_from(&args.queue_prefix);
+            options.prefix.clone_from(&args.queue.queue_prefix);
             *state = state.clone().with_search(search_index(root, false)?);
             if BuildInfo::read(out).is_none() {
                 eprintln!("building the site into {}", out.display());

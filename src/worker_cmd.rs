@@ -101,7 +101,7 @@ pub(crate) fn runner(
 }
 
 pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
-    let Some(redis_url) = args.redis_url.clone() else {
+    let Some(redis_url) = args.queue.redis_url.clone() else {
         bail!(
             "REDIS_URL is not set: `tracebook worker` consumes the Redis queue. Without Redis, \
              `tracebook serve` runs its own worker"
@@ -112,7 +112,7 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
     let source = Source::of(&root, args.branch.as_deref())?;
     let work = WorkDir::claim(&root, args.name.as_deref())?;
     let mut options = RedisQueueOptions::new(&redis_url, &work.name);
-    options.prefix.clone_from(&args.queue_prefix);
+    options.prefix.clone_from(&args.queue.queue_prefix);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,7 +148,7 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             site.display(),
             source.branch,
             source.repo,
-            consumer_describe(&redis_url, &args.queue_prefix)
+            consumer_describe(&redis_url, &args.queue.queue_prefix)
         );
         consumer.enqueue_if_behind().await;
         consumer.run(shutdown_signal()).await;
@@ -162,7 +162,7 @@ fn consumer_describe(url: &str, prefix: &str) -> String {
 }
 
 pub(crate) fn enqueue(args: &EnqueueArgs) -> Result<ExitCode> {
-    let Some(redis_url) = args.redis_url.clone() else {
+    let Some(redis_url) = args.queue.redis_url.clone() else {
         bail!(
             "REDIS_URL is not set: `tracebook enqueue` adds to the Redis queue. Without Redis, \
              announce pushes to `tracebook serve` through POST /api/hooks/git"
@@ -181,7 +181,7 @@ pub(crate) fn enqueue(args: &EnqueueArgs) -> Result<ExitCode> {
         .id()
         .to_string();
     let mut options = RedisQueueOptions::new(&redis_url, "enqueue");
-    options.prefix.clone_from(&args.queue_prefix);
+    options.prefix.clone_from(&args.queue.queue_prefix);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

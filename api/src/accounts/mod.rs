@@ -17,8 +17,9 @@ mod totp;
 
 #[cfg(test)]
 mod mfa_tests;
+/// Also the database fixtures of other modules' tests (the mirror's).
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use error::{Error, Result};
 pub use mfa::{MfaEnrollment, SecondFactor};

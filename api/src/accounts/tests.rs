@@ -28,7 +28,7 @@ macro_rules! on_both_databases {
         }
     )*};
 }
-pub(super) use on_both_databases;
+pub(crate) use on_both_databases;
 
 on_both_databases!(
     adds_lists_and_removes_users,
@@ -40,12 +40,12 @@ on_both_databases!(
     records_audit_entries,
 );
 
-pub(super) async fn on_sqlite<F: Future<Output = ()>>(body: fn(String) -> F) {
+pub(crate) async fn on_sqlite<F: Future<Output = ()>>(body: fn(String) -> F) {
     let dir = tempfile::tempdir().expect("tempdir");
     body(database_url(dir.path(), None)).await;
 }
 
-pub(super) async fn on_postgres<F>(body: fn(String) -> F)
+pub(crate) async fn on_postgres<F>(body: fn(String) -> F)
 where
     F: Future<Output = ()> + Send + 'static,
 {

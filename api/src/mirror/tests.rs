@@ -7,31 +7,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde_json::json;
-use sqlx::{Connection, Row as _};
+use sqlx::Row as _;
 use tracebook_model::Project;
 
 use super::rows::{self, Row, SYNCED};
 use super::{BuildRow, Mirror, MirrorCommit, MirrorError, SyncReport, sync};
 use crate::accounts::database_url;
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Runs `body` once per database.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::on_postgres(super::$name).await;
-            }
-        }
-    )*};
-}
+use crate::accounts::tests::{on_both_databases, on_postgres, on_sqlite};
 
 on_both_databases!(
     first_sync_writes_every_item_link_and_coverage_row,
@@ -43,65 +25,6 @@ on_both_databases!(
     record_build_round_trips_and_replaces_by_id,
     example_queries_of_the_docs_run,
 );
-
-// The database helpers of `accounts::tests`, which are private to that module: a private
-// PostgreSQL database per test, dropped afterwards.
-
-async fn on_sqlite<F: Future<Output = ()>>(body: fn(String) -> F) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    body(database_url(dir.path(), None)).await;
-}
-
-async fn on_postgres<F>(body: fn(String) -> F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    let admin =
-        std::env::var("TRACEBOOK_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-    let name = create_postgres_database(&admin).await;
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
-    // Spawned so a failing assertion still lets us drop the database before re-raising it.
-    let outcome = tokio::spawn(body(format!("{base}/{name}"))).await;
-    let mut connection = admin_connection(&admin).await;
-    sqlx::query(&format!("drop database if exists {name} with (force)"))
-        .execute(&mut connection)
-        .await
-        .expect("dropping the test database");
-    if let Err(join) = outcome {
-        std::panic::resume_unwind(join.into_panic());
-    }
-}
-
-async fn admin_connection(admin: &str) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    match sqlx::AnyConnection::connect(admin).await {
-        Ok(connection) => connection,
-        Err(err) => panic!(
-            "PostgreSQL is not reachable at {admin} ({err}). These tests need a real server: \
-             start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main \
-             start`, or point TRACEBOOK_TEST_POSTGRES at one (trust auth, may create databases)"
-        ),
-    }
-}
-
-async fn create_postgres_database(admin: &str) -> String {
-    let mut suffix = [0u8; 6];
-    getrandom::fill(&mut suffix).expect("random");
-    let name = suffix
-        .iter()
-        .fold("tracebook_mirror_".to_owned(), |mut name, b| {
-            name.push_str(&format!("{b:02x}"));
-            name
-        });
-    let mut connection = admin_connection(admin).await;
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut connection)
-        .await
-        .expect("creating the test database");
-    name
-}
 
 const CONFIG: &str = "\
 project: Mirror test
@@ -806,18 +729,7 @@ async fn mirror_shares_the_accounts_pool() {
 #[ignore = "a benchmark: prints timings, asserts nothing about them"]
 async fn timing_of_10k_items() {
     timing(None).await;
-    let admin =
-        std::env::var("TRACEBOOK_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-    let name = create_postgres_database(&admin).await;
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
-    timing(Some(format!("{base}/{name}"))).await;
-    let mut connection = admin_connection(&admin).await;
-    sqlx::query(&format!("drop database if exists {name} with (force)"))
-        .execute(&mut connection)
-        .await
-        .expect("dropping the test database");
+    on_postgres(|url| timing(Some(url))).await;
 }
 
 async fn timing(postgres: Option<String>) {
