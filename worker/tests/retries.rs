@@ -1,5 +1,7 @@
 //! Environment failures are retried with backoff and then given up to the dead-letter list;
-//! the loop keeps running.
+//! the loop keeps running; an idle worker catches up with commits nobody announced.
+
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,4 +81,42 @@ async fn a_build_that_keeps_failing_is_retried_with_backoff_then_dead_lettered()
     assert_eq!(consumer.stats().failed, 3, "no build for another branch");
     let _ = stop.send(());
     running.await.expect("the loop stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_publishes_a_commit_nobody_announced() {
+    let fixture = support::Fixture::new();
+    let source = fixture.source();
+    let mut options = ConsumerOptions::new(&source.repo, &source.branch);
+    options.idle_check = Duration::from_millis(200);
+    let queue = Arc::new(MemoryQueue::new());
+    let consumer = Arc::new(Consumer::new(queue, fixture.runner("idle"), options));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = {
+        let consumer = Arc::clone(&consumer);
+        tokio::spawn(async move {
+            consumer
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        })
+    };
+    // No job at all: the first site, then a later commit, come from the idle check alone.
+    let first = fixture.head();
+    wait(|| fixture.published().as_deref() == Some(first.as_str())).await;
+    let commit = fixture.commit_title("Published without a job");
+    wait(|| fixture.published().as_deref() == Some(commit.as_str())).await;
+    assert!(fixture.page().contains("Published without a job"));
+    assert_eq!(consumer.stats().acked, 0, "no job was involved");
+    let _ = stop.send(());
+    running.await.expect("the loop stops");
+}
+
+async fn wait(mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
