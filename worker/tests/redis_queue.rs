@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use support::{Fixture, wait_for_async};
 use tracebook_worker::{
-    Consumer, ConsumerOptions, Delivery, Job, Queue, RedisQueue, RedisQueueOptions, Waited,
-    wait_published,
+    Consumer, ConsumerOptions, Delivery, Job, Queue, RedisQueue, RedisQueueOptions, Runner,
+    RunnerOptions, Waited, wait_published,
 };
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -395,4 +395,75 @@ async fn the_consumer_publishes_jobs_from_redis_and_acknowledges_them() {
     assert_eq!(stats.dead_lettered, 0, "{stats:?}");
     assert!(queue.dead_letters().await.unwrap().is_empty());
     assert_eq!(fx.published().as_deref(), Some(last.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_delivered_too_often_is_dead_lettered_without_a_build() {
+    let keys = Keys::new().await;
+    let a = keys.queue("a");
+    a.enqueue(&job("c0ffee0000000000000000000000000000000000"))
+        .await
+        .expect("enqueue");
+    // Taken again and again, as by workers that die in the middle of its build.
+    assert_eq!(
+        a.receive(10, Duration::from_secs(1))
+            .await
+            .expect("receive")
+            .len(),
+        1
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            a.reclaim(Duration::ZERO, 10).await.expect("reclaim").len(),
+            1
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Any build would fail here (no repository): the job must not get one.
+    let runner = Runner::new(RunnerOptions {
+        source_root: dir.path().to_path_buf(),
+        site: dir.path().join("site"),
+        work_dir: dir.path().join("work"),
+        worker: "b".to_owned(),
+        steps: Vec::new(),
+    });
+    let mut options = ConsumerOptions::new("/srv/repo", "main");
+    options.max_tries = 2;
+    options.reclaim_idle = Duration::ZERO;
+    options.reclaim_every = Duration::from_millis(10);
+    options.idle_check = Duration::from_secs(3600);
+    let queue: Arc<dyn Queue> = Arc::new(keys.queue("b"));
+    let consumer = Arc::new(Consumer::new(queue, runner, options));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = {
+        let consumer = Arc::clone(&consumer);
+        tokio::spawn(async move {
+            consumer
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        })
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while a.dead_letters().await.expect("dead letters").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never dead-lettered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    running.await.expect("the loop stops");
+    let dead = a.dead_letters().await.expect("dead letters");
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].1["reason"].contains("delivered too many times"),
+        "{dead:?}"
+    );
+    assert!(
+        dead[0].1["deliveries"].parse::<u64>().expect("count") > 2,
+        "{dead:?}"
+    );
+    let stats = consumer.stats();
+    assert_eq!(stats.builds, 0, "no build for a poison job: {stats:?}");
+    assert_eq!(stats.dead_lettered, 1, "{stats:?}");
+    assert_eq!(a.pending().await.expect("pending"), 0);
 }
