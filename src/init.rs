@@ -25,7 +25,7 @@ const STARTER: [(&str, &str); 6] = [
     ),
     (
         ".gitignore",
-        "/public\n/.public.spare\n/.public.state\n/.tracebook\n",
+        "/public\n/.public.*\n/.tracebook\n",
     ),
 ];
 
