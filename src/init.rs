@@ -23,10 +23,7 @@ const STARTER: [(&str, &str); 6] = [
         "content/verification/VER-001.md",
         include_str!("starter/content/verification/VER-001.md"),
     ),
-    (
-        ".gitignore",
-        "/public\n/.public.*\n/.tracebook\n",
-    ),
+    (".gitignore", "/public\n/.public.*\n/.tracebook\n"),
 ];
 
 /// Writes the starter project into `dir`; refuses to overwrite an existing project.

@@ -184,7 +184,8 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
         login_attempts_per_minute: args.login_attempts_per_minute,
         trust_proxy: args.trust_proxy,
         secret_key,
-        webhook_secret: args.webhook_secret.clone(),
+        // An empty secret would sign with an empty key: the hook stays off instead.
+        webhook_secret: args.webhook_secret.clone().filter(|s| !s.is_empty()),
         ..ServerConfig::default()
     })
 }

@@ -383,5 +383,12 @@ fn a_git_hook_with_a_wrong_or_missing_signature_is_refused_and_queues_nothing() 
         202
     );
     assert_eq!(length(), before + 1, "the signed hook queued one job");
+    // Without a secret the hook is off altogether, signed or not.
+    let unset = [("TRACEBOOK_WEBHOOK_SECRET", ""), env[0], env[1]];
+    let other = Project::new(0);
+    let (_off, off_base) = serve(&other, &unset);
+    let answer = push_hook(&off_base, &branch, &commit, Some(WEBHOOK_SECRET));
+    assert_eq!(answer.status().as_u16(), 404);
+    assert_eq!(length(), before + 1, "nothing queued by a hook that is off");
     cleanup(&prefix);
 }

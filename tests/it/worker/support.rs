@@ -244,6 +244,7 @@ impl Drop for Proc {
 
 /// `tracebook serve` on a free port; `base` is its URL.
 pub(crate) fn serve(project: &Project, env: &[(&str, &str)]) -> (Proc, String) {
+    // The tests' secret unless `env` sets one (later entries win).
     let mut all = vec![("TRACEBOOK_WEBHOOK_SECRET", WEBHOOK_SECRET)];
     all.extend_from_slice(env);
     let mut proc = Proc::start(
