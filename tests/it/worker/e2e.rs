@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use super::services::{psql, redis_cli, require_shared_redis, shared_postgres_database};
 use super::support::{
-    Project, SHARED_REDIS, client, editor_token, psql, put_title, queue_prefix, redis_cli,
-    require_shared_redis, serve, shared_postgres_database, sqlite_value, wait_until, worker,
+    Project, SHARED_REDIS, client, editor_token, put_title, queue_prefix, serve, sqlite_value,
+    wait_until, worker,
 };
 
 const WAIT: Duration = Duration::from_secs(60);

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::services::{PrivatePostgres, PrivateRedis, psql, redis_cli, require_shared_redis};
 use super::support::{
-    PrivatePostgres, PrivateRedis, Proc, Project, SHARED_REDIS, WEBHOOK_SECRET, client,
-    editor_token, psql, push_hook, put_title, queue_prefix, redis_cli, require_shared_redis, serve,
-    wait_until, worker,
+    Proc, Project, SHARED_REDIS, WEBHOOK_SECRET, client, editor_token, push_hook, put_title,
+    queue_prefix, serve, wait_until, worker,
 };
 
 const WAIT: Duration = Duration::from_secs(90);
