@@ -87,7 +87,7 @@ fn a_worker_killed_mid_build_leaves_its_job_to_a_second_worker() {
             }
         })
     };
-    let commit = project.commit_title("Survives a killed worker");
+    let commit = project.commit_name_and_title("Renamed", "Survives a killed worker");
     enqueue(&project, &env);
     wait_until("worker a is building the commit", WAIT, || {
         project.builds().iter().any(|b| {

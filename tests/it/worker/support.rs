@@ -76,6 +76,17 @@ impl Project {
         commit_all(&self.repo, &format!("retitle: {title}")).to_string()
     }
 
+    /// Commits a new project name (every page shows it: a build renders them all, which
+    /// takes long enough to kill a worker in the middle of it) and a new title for SYS-001.
+    pub(crate) fn commit_name_and_title(&self, name: &str, title: &str) -> String {
+        write(
+            &self.root,
+            "tracebook.yaml",
+            &CONFIG.replace("project: T", &format!("project: {name}")),
+        );
+        self.commit_title(title)
+    }
+
     /// Commits broken front matter in SYS-001 (a push nobody checked).
     pub(crate) fn commit_broken(&self) -> String {
         write(
