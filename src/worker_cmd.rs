@@ -80,7 +80,7 @@ pub(crate) fn steps(
         Some(index) => index,
         None => Arc::new(SearchIndex::open(root).context("opening the search index")?),
     };
-    let mirror = MirrorStep::new(database, tokio::runtime::Handle::current());
+    let mirror = MirrorStep::new(database).context("starting the mirror's runtime")?;
     Ok(vec![Arc::new(SearchStep(search)), Arc::new(mirror)])
 }
 

@@ -3,7 +3,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
 use tracebook_generator::git::CommitInfo;
 use tracebook_model::Project;
 use tracebook_worker::{AfterPublish, BuildRecord, BuildResult};
@@ -21,18 +21,29 @@ const RECORD_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct MirrorStep {
     url: String,
     mirror: Mutex<Option<Mirror>>,
-    runtime: Handle,
+    /// Its own runtime: the steps run on a build's blocking thread, and the server's runtime
+    /// may be shutting down under a build that is finishing (SIGTERM).
+    runtime: Option<Runtime>,
 }
 
 impl MirrorStep {
-    /// A step that syncs the database at `url` on `runtime` (the step runs on a blocking
-    /// thread).
-    pub fn new(url: &str, runtime: Handle) -> MirrorStep {
-        MirrorStep {
+    /// A step that syncs the database at `url`.
+    pub fn new(url: &str) -> std::io::Result<MirrorStep> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(MirrorStep {
             url: url.to_owned(),
             mirror: Mutex::new(None),
-            runtime,
-        }
+            runtime: Some(runtime),
+        })
+    }
+
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime
+            .as_ref()
+            .expect("the runtime lives until drop")
+            .block_on(future)
     }
 
     /// The open mirror, opening (and migrating) it first when needed.
@@ -62,6 +73,16 @@ impl MirrorStep {
     }
 }
 
+impl Drop for MirrorStep {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which a runtime's own shutdown does not allow; this is
+        // the non-blocking way (a sync in flight is abandoned: the next worker redoes it).
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 impl AfterPublish for MirrorStep {
     fn name(&self) -> &str {
         "mirror"
@@ -75,7 +96,7 @@ impl AfterPublish for MirrorStep {
             summary: commit.subject.clone(),
         };
         let sync = tokio::time::timeout(SYNC_TIMEOUT, self.sync(project, &commit));
-        match self.runtime.block_on(sync) {
+        match self.block_on(sync) {
             Ok(Ok(report)) => {
                 tracing::info!(
                     commit = %commit.id,
@@ -115,10 +136,7 @@ impl AfterPublish for MirrorStep {
             let mirror = self.mirror().await?;
             mirror.record_build(&row).await.map_err(|e| e.to_string())
         };
-        match self
-            .runtime
-            .block_on(tokio::time::timeout(RECORD_TIMEOUT, recorded))
-        {
+        match self.block_on(tokio::time::timeout(RECORD_TIMEOUT, recorded)) {
             Ok(Ok(())) => {}
             // The log beside the site has it; the mirror's copy is best effort.
             Ok(Err(err)) => tracing::warn!(%err, "copying the build record to the mirror"),

@@ -89,16 +89,26 @@ fn every_page_shows_the_commit_it_was_built_from() {
     let (_dir, root) = project("valid/minimal", true);
     let commit = head(&root);
     let site = build(&root, false);
+    // Every page links the stylesheet that names the commit, and its footer links
+    // build-info.json; the commit itself is in that one file (a commit must not change every
+    // page).
     for path in html_pages(&site) {
         let page = parse(&path);
-        let shown = select(&page, "footer code.commit");
-        assert_eq!(shown.len(), 1, "{}", path.display());
-        let code = shown[0];
-        assert_eq!(code.text().collect::<String>(), commit[..8]);
-        assert_eq!(code.value().attr("title"), Some(commit.as_str()));
-        assert_eq!(code.value().attr("data-commit"), Some(commit.as_str()));
-        assert!(select(&page, "footer .uncommitted").is_empty());
+        let styles = select(&page, "link[rel=stylesheet][href$=\"assets/build.css\"]");
+        assert_eq!(styles.len(), 1, "{}", path.display());
+        let link = select(&page, "footer a.built-from");
+        assert_eq!(link.len(), 1, "{}", path.display());
+        let href = link[0].value().attr("href").expect("href");
+        assert!(href.ends_with("build-info.json"), "{href}");
+        let target = path.parent().expect("folder").join(href);
+        assert!(target.exists(), "{} links {href}", path.display());
     }
+    let css = std::fs::read_to_string(site.join("assets/build.css")).expect("build.css");
+    assert!(
+        css.contains(&format!("content: \" from commit {}\"", &commit[..8])),
+        "{css}"
+    );
+    assert!(!css.contains("uncommitted"), "{css}");
     let info = BuildInfo::read(&site).expect("build-info.json");
     assert_eq!(
         info,
@@ -128,27 +138,19 @@ fn uncommitted_project_changes_are_marked_and_others_are_not() {
     let info = BuildInfo::read(&site).expect("build-info.json");
     assert!(info.has_uncommitted_changes);
     assert_eq!(info.commit, Some(head(&root)));
-    let page = parse(&site.join("index.html"));
-    let marks = select(&page, "footer .uncommitted");
-    assert_eq!(marks.len(), 1);
-    assert_eq!(
-        marks[0].text().collect::<String>(),
-        "with uncommitted changes"
-    );
+    let css = std::fs::read_to_string(site.join("assets/build.css")).expect("build.css");
+    let short = &head(&root)[..8];
+    let named = format!("content: \" from commit {short} with uncommitted changes\"");
+    assert!(css.contains(&named), "{css}");
 }
 
 #[test]
 fn outside_git_pages_name_no_commit() {
     let (_dir, root) = project("valid/minimal", false);
     let site = build(&root, false);
-    for path in html_pages(&site) {
-        let page = parse(&path);
-        assert!(
-            select(&page, "footer .commit").is_empty(),
-            "{}",
-            path.display()
-        );
-    }
+    let css = std::fs::read_to_string(site.join("assets/build.css")).expect("build.css");
+    assert!(!css.contains("from commit"), "{css}");
+    assert!(css.contains(".built-from { display: none; }"), "{css}");
     let info = BuildInfo::read(&site).expect("build-info.json");
     assert_eq!(info.commit, None);
     assert!(!info.has_uncommitted_changes);

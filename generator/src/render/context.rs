@@ -10,12 +10,8 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) version: &'static str,
     /// Whether the site has baseline pages (a git repository with baselines).
     pub(crate) has_baselines: bool,
-    /// Full id of the commit the site is built from (`None` outside git).
-    pub(crate) commit: Option<&'a str>,
-    /// Its first 8 hex digits.
-    pub(crate) commit_short: Option<&'a str>,
-    /// The project's files differed from `commit` at build time.
-    pub(crate) has_uncommitted_changes: bool,
+    // No commit here: it is in `assets/build.css` (see `build_css`), so that a new commit
+    // does not change every page.
     /// Item pages link to the server's edit form.
     pub(crate) has_edit_links: bool,
     /// Pages load the live-reload script of `tracebook preview`.

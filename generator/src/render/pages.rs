@@ -5,12 +5,10 @@ use tracebook_model::{Project, item_coverage};
 use super::context::*;
 use super::paths::{item_href, kind_href, matrix_href, rule_href};
 use crate::chart;
-use crate::git::Head;
 
 pub(crate) fn site<'a>(
     project: &'a Project,
     has_baselines: bool,
-    head: Option<&'a Head>,
     options: &super::BuildOptions<'_>,
 ) -> SiteCtx<'a> {
     let config = &project.config;
@@ -22,9 +20,6 @@ pub(crate) fn site<'a>(
         },
         version: env!("CARGO_PKG_VERSION"),
         has_baselines,
-        commit: head.map(|h| h.commit.id.as_str()),
-        commit_short: head.map(|h| h.commit.short.as_str()),
-        has_uncommitted_changes: head.is_some_and(|h| h.is_dirty),
         has_edit_links: options.edit_links,
         has_live_reload: options.live_reload,
         kinds: config

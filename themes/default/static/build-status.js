@@ -1,16 +1,13 @@
 /* tracebook serve: the build status under the footer. Loaded only by sites that the server's
  * workers build (site.has_edit_links). The page itself is static and shows the commit it was
  * built from; this asks GET /api/builds what happened since: a failed build (a bad push: the
- * site keeps showing the last good one), a build running, or a newer site published. Text
+ * site keeps showing the last good one) or a build running. Text
  * only (textContent), styled by classes in style.css: no inline script or style (CSP). */
 (function () {
   'use strict';
 
   const footer = document.querySelector('.site-footer');
   if (!footer || !window.fetch) return;
-  const builtFrom = footer.querySelector('[data-commit]');
-  const shownCommit = builtFrom ? builtFrom.getAttribute('data-commit') : null;
-
   function short(commit) {
     return commit ? commit.slice(0, 8) : 'an unknown commit';
   }
@@ -23,9 +20,6 @@
     }
     if (latest.result === 'running') {
       return ['build-running', 'A build of ' + short(latest.commit) + ' is running.'];
-    }
-    if (latest.commit && shownCommit && latest.commit !== shownCommit) {
-      return ['build-newer', 'A newer build (' + short(latest.commit) + ') is published: reload the page.'];
     }
     return ['build-ok', 'Last build published in ' + latest.duration_ms + ' ms by ' + latest.worker + '.'];
   }
