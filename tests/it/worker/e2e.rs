@@ -132,3 +132,38 @@ fn an_api_edit_is_published_and_mirrored_with_redis_postgres_and_two_workers() {
     });
     redis_cli(6379, &["DEL", &stream, &format!("{prefix}:dead")]);
 }
+
+#[test]
+fn migrate_and_mirror_sync_bring_the_mirror_to_head_once() {
+    let project = Project::new(0);
+    let root = project.root_str();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tracebook"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("tracebook");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    assert!(run(&["migrate", "--root", root]).contains("is up to date"));
+    let head = project.head();
+    let first = run(&["mirror", "sync", "--root", root]);
+    assert!(
+        first.contains(&format!("mirrored {}", &head[..8])),
+        "{first}"
+    );
+    assert!(first.contains("2 item rows written"), "{first}");
+    let again = run(&["mirror", "sync", "--root", root]);
+    assert!(again.contains("already holds"), "{again}");
+    let db = project.root.join(".tracebook/tracebook.db");
+    assert_eq!(
+        sqlite_value(&db, "select commit_id from mirror_state").as_deref(),
+        Some(head.as_str())
+    );
+}
