@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::{Fixture, wait_for_async};
+use support::{Fixture, Running, wait_for_async};
 use tracebook_worker::{
     Consumer, ConsumerOptions, Delivery, Job, Queue, RedisQueue, RedisQueueOptions, Runner,
     RunnerOptions, Waited, wait_published,
@@ -362,17 +362,7 @@ async fn the_consumer_publishes_jobs_from_redis_and_acknowledges_them() {
         fx.runner("worker-1"),
         ConsumerOptions::new(&source.repo, &source.branch),
     ));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = {
-        let consumer = Arc::clone(&consumer);
-        tokio::spawn(async move {
-            consumer
-                .run(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
+    let running = Running::start(&consumer);
 
     let last = commits.last().unwrap();
     assert_eq!(
@@ -386,8 +376,7 @@ async fn the_consumer_publishes_jobs_from_redis_and_acknowledges_them() {
         (stats.acked == 3 && pending == 0).then_some(stats)
     })
     .await;
-    stop.send(()).unwrap();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    running.stop().await;
 
     assert!(keys.xpending().await.is_empty());
     assert!((1..=3).contains(&stats.builds), "{stats:?}");
@@ -434,24 +423,13 @@ async fn a_job_delivered_too_often_is_dead_lettered_without_a_build() {
     options.idle_check = Duration::from_secs(3600);
     let queue: Arc<dyn Queue> = Arc::new(keys.queue("b"));
     let consumer = Arc::new(Consumer::new(queue, runner, options));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = {
-        let consumer = Arc::clone(&consumer);
-        tokio::spawn(async move {
-            consumer
-                .run(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
+    let running = Running::start(&consumer);
     let deadline = std::time::Instant::now() + WAIT;
     while a.dead_letters().await.expect("dead letters").is_empty() {
         assert!(std::time::Instant::now() < deadline, "never dead-lettered");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let _ = stop.send(());
-    running.await.expect("the loop stops");
+    running.stop().await;
     let dead = a.dead_letters().await.expect("dead letters");
     assert_eq!(dead.len(), 1);
     assert!(

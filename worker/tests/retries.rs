@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::Running;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,17 +29,7 @@ async fn a_build_that_keeps_failing_is_retried_with_backoff_then_dead_lettered()
     options.idle_check = Duration::from_secs(3600);
     let queue = Arc::new(MemoryQueue::new());
     let consumer = Arc::new(Consumer::new(queue.clone(), runner, options));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = {
-        let consumer = Arc::clone(&consumer);
-        tokio::spawn(async move {
-            consumer
-                .run(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
+    let running = Running::start(&consumer);
     let job = Job {
         repo: "/repo".to_owned(),
         branch: "main".to_owned(),
@@ -79,8 +71,7 @@ async fn a_build_that_keeps_failing_is_retried_with_backoff_then_dead_lettered()
     }
     assert_eq!(consumer.stats().acked, 1, "{:?}", consumer.stats());
     assert_eq!(consumer.stats().failed, 3, "no build for another branch");
-    let _ = stop.send(());
-    running.await.expect("the loop stops");
+    running.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,17 +82,7 @@ async fn an_idle_worker_publishes_a_commit_nobody_announced() {
     options.idle_check = Duration::from_millis(200);
     let queue = Arc::new(MemoryQueue::new());
     let consumer = Arc::new(Consumer::new(queue, fixture.runner("idle"), options));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = {
-        let consumer = Arc::clone(&consumer);
-        tokio::spawn(async move {
-            consumer
-                .run(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
+    let running = Running::start(&consumer);
     // No job at all: the first site, then a later commit, come from the idle check alone.
     let first = fixture.head();
     wait(|| fixture.published().as_deref() == Some(first.as_str())).await;
@@ -109,8 +90,7 @@ async fn an_idle_worker_publishes_a_commit_nobody_announced() {
     wait(|| fixture.published().as_deref() == Some(commit.as_str())).await;
     assert!(fixture.page().contains("Published without a job"));
     assert_eq!(consumer.stats().acked, 0, "no job was involved");
-    let _ = stop.send(());
-    running.await.expect("the loop stops");
+    running.stop().await;
 }
 
 async fn wait(mut check: impl FnMut() -> bool) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use support::{Fixture, page_in, tree, wait_for_async};
+use support::{Fixture, Running, page_in, tree, wait_for_async};
 use tracebook_generator::{BuildInfo, Changes, SiteBuilder, SiteOptions, Theme};
 use tracebook_worker::{
     BuildLog, BuildResult, Consumer, ConsumerOptions, MemoryQueue, Queue, RunOutcome, Waited,
@@ -328,17 +328,7 @@ async fn a_burst_of_jobs_coalesces_into_few_builds() {
         fx.runner("w1"),
         ConsumerOptions::new(&source.repo, &source.branch),
     ));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = {
-        let consumer = Arc::clone(&consumer);
-        tokio::spawn(async move {
-            consumer
-                .run(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
+    let running = Running::start(&consumer);
 
     let mut commits = Vec::new();
     for n in 1..=50 {
@@ -357,8 +347,7 @@ async fn a_burst_of_jobs_coalesces_into_few_builds() {
         (stats.acked == 50).then_some(stats)
     })
     .await;
-    stop.send(()).unwrap();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    running.stop().await;
 
     let log = BuildLog::of_site(&fx.site).read();
     let failures: Vec<_> = log

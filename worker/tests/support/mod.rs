@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use git2::{Repository, Signature};
-use tracebook_worker::{Runner, RunnerOptions, Source};
+use std::sync::Arc;
+
+use tracebook_worker::{Consumer, Runner, RunnerOptions, Source};
 
 pub const CONFIG: &str = "project: T
 kinds:
@@ -213,5 +215,35 @@ pub async fn wait_for_async<T>(
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A consumer's loop on a task of its own, until [`Running::stop`].
+pub struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn start(consumer: &Arc<Consumer>) -> Running {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let consumer = Arc::clone(consumer);
+        let task = tokio::spawn(async move {
+            consumer
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Running { stop, task }
+    }
+
+    /// Stops the loop (it finishes a build in progress first) and waits for it, bounded.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(60), self.task)
+            .await
+            .expect("the loop stops in time")
+            .expect("the loop does not panic");
     }
 }
