@@ -96,12 +96,32 @@ pub(crate) enum Command {
     /// The SQL mirror of items and links.
     #[command(subcommand)]
     Mirror(MirrorCommand),
+    /// Release readiness: evaluate the `readiness:` rules of tracebook.yaml (or the defaults:
+    /// no errors, no failed or missing evidence) and print the checklist. Exits 1 when the
+    /// release is not ready, so CI can stop a release.
+    Gate(GateArgs),
+    /// Test results: `tracebook results import` copies JUnit files into results/.
+    #[command(subcommand)]
+    Results(ResultsCommand),
     /// Create a new project with a starter schema and a few items that pass `check`.
     Init {
         /// Folder to create the project in.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Which project to start from: `starter` (a need, two requirements, a test) or
+        /// `lifecycle` (every systems-engineering area, with a worked infusion-pump example).
+        #[arg(long, value_enum, default_value_t = Template::Starter)]
+        template: Template,
     },
+}
+
+/// Project templates of `tracebook init`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Template {
+    /// A minimal schema: needs, requirements, verification cases.
+    Starter,
+    /// The whole lifecycle: portfolio to operational readiness, with a worked example.
+    Lifecycle,
 }
 
 /// Arguments of `tracebook search`.
@@ -130,6 +150,55 @@ pub(crate) struct SearchArgs {
     /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
     #[arg(long, hide = true, value_name = "FILE")]
     pub(crate) bench_queries: Option<PathBuf>,
+}
+
+/// Arguments of `tracebook gate`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct GateArgs {
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Evaluate the project as a baseline froze it (baselines/NAME.yaml, read from git at its
+    /// ref, with the results committed there) instead of the working tree.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GateFormat::Human)]
+    pub(crate) format: GateFormat,
+}
+
+/// `tracebook gate` output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GateFormat {
+    /// The checklist for a terminal or a CI log.
+    Human,
+    /// The checklist as one JSON document.
+    Json,
+    /// A Markdown checklist, for a CI job summary or a pull-request comment.
+    Markdown,
+}
+
+/// `tracebook results` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum ResultsCommand {
+    /// Copy JUnit XML files into results/RUN/ with the run's metadata (run.yaml: when, from
+    /// where, at which commit, how many passed). Malformed files are refused and nothing is
+    /// copied. The run's previous files are replaced.
+    Import(ImportArgs),
+}
+
+/// Arguments of `tracebook results import`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// JUnit XML files written by the test runner.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Name of the run: the folder under results/ that verification items point at.
+    #[arg(long, default_value = "latest")]
+    pub(crate) run: String,
+    /// Project root, the folder holding tracebook.yaml.
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
 }
 
 /// Arguments of `tracebook diff`.

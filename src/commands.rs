@@ -15,7 +15,7 @@ use crate::cli::{Args, Command, Deny, ExportFormat, Format};
 use crate::report;
 
 /// Exit code for content errors or a failed build.
-const FAILED: u8 = 1;
+pub(crate) const FAILED: u8 = 1;
 /// Exit code for usage and I/O errors.
 const USAGE: u8 = 2;
 
@@ -48,7 +48,13 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         Command::Enqueue(args) => crate::worker_cmd::enqueue(&args),
         Command::Migrate(args) => crate::mirror_cmd::migrate(&args),
         Command::Mirror(crate::cli::MirrorCommand::Sync(args)) => crate::mirror_cmd::sync(&args),
-        Command::Init { dir } => crate::init::init(&dir).map(|()| ExitCode::SUCCESS),
+        Command::Gate(args) => crate::gate_cmd::gate(&args),
+        Command::Results(crate::cli::ResultsCommand::Import(args)) => {
+            crate::results_cmd::import(&args)
+        }
+        Command::Init { dir, template } => {
+            crate::init::init(&dir, template).map(|()| ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 mod cli;
 mod commands;
 mod diff_cmd;
+mod gate_cmd;
 mod init;
 mod mirror_cmd;
 mod preview_cmd;
 mod report;
+mod results_cmd;
 mod review_cmd;
 mod search_cmd;
 mod serve_cmd;

@@ -26,6 +26,13 @@ pub struct Config {
     pub links: Vec<LinkKindDef>,
     /// Coverage rules.
     pub rules: Vec<Rule>,
+    /// Link kinds that carry a verdict from their source to their target (`evidence: { links }`,
+    /// `[verifies]` when not written).
+    pub evidence_links: Vec<String>,
+    /// Release readiness rules (`readiness:`); empty means the defaults of `tracebook gate`.
+    pub readiness: Vec<crate::readiness::ReadinessRule>,
+    /// Navigation areas (`areas:`), in order.
+    pub areas: Vec<crate::readiness::Area>,
     kind_index: HashMap<String, usize>,
     link_index: HashMap<String, usize>,
 }
@@ -189,7 +196,10 @@ impl Config {
             }
         };
         let mut r = Reader::new(file, codes::CONFIG_INVALID_VALUE);
-        let mut config = Config::default();
+        let mut config = Config {
+            evidence_links: vec!["verifies".to_owned()],
+            ..Config::default()
+        };
         let mut refs = Vec::new();
         for (key, value) in r.map(&root, "tracebook.yaml") {
             match key.name.as_str() {
@@ -198,6 +208,14 @@ impl Config {
                 "kinds" => config.kinds = parse_kinds(&mut r, value),
                 "links" => config.links = parse_links(&mut r, value, &mut refs),
                 "rules" => config.rules = parse_rules(&mut r, value, &mut refs),
+                "evidence" => {
+                    config.evidence_links =
+                        crate::readiness::parse_evidence(&mut r, value, &mut refs)
+                }
+                "readiness" => {
+                    config.readiness = crate::readiness::parse_readiness(&mut r, value, &mut refs)
+                }
+                "areas" => config.areas = crate::readiness::parse_areas(&mut r, value, &mut refs),
                 _ => r.unknown_key(codes::CONFIG_UNKNOWN_KEY, key, &CONFIG_KEYS),
             }
         }
@@ -222,7 +240,16 @@ impl Config {
     }
 }
 
-const CONFIG_KEYS: [&str; 5] = ["project", "theme", "kinds", "links", "rules"];
+const CONFIG_KEYS: [&str; 8] = [
+    "project",
+    "theme",
+    "kinds",
+    "links",
+    "rules",
+    "evidence",
+    "readiness",
+    "areas",
+];
 const KIND_KEYS: [&str; 4] = ["prefix", "title", "fields", "statuses"];
 const FIELD_KEYS: [&str; 3] = ["type", "values", "required"];
 const LINK_KEYS: [&str; 3] = ["from", "to", "acyclic"];
@@ -317,11 +344,11 @@ fn parse_field_type(r: &mut Reader<'_>, node: &Node) -> Option<FieldType> {
 }
 
 /// A name `tracebook.yaml` uses that must be defined elsewhere in it.
-struct Reference {
-    name: String,
-    pos: yaml::Pos,
-    is_link_kind: bool,
-    context: String,
+pub(crate) struct Reference {
+    pub(crate) name: String,
+    pub(crate) pos: yaml::Pos,
+    pub(crate) is_link_kind: bool,
+    pub(crate) context: String,
 }
 
 fn parse_links(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> Vec<LinkKindDef> {

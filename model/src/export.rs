@@ -91,5 +91,6 @@ fn export_item(project: &Project, i: usize) -> Value {
         "links": links,
         "reverse_links": reverse,
         "results": item.results,
+        "evidence": project.evidence.items.get(i).map(|e| e.status),
     })
 }

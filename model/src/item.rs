@@ -32,8 +32,8 @@ pub struct Item {
     pub links: Vec<Link>,
     /// Fields other than the reserved keys, in source order.
     pub fields: Vec<Field>,
-    /// Test results this item points at (read by the evidence issue, #8).
-    pub results: Vec<serde_json::Value>,
+    /// Test results this item names as its evidence.
+    pub results: Vec<crate::evidence::ResultRef>,
     /// Markdown body (empty for items from YAML lists).
     pub body: String,
     /// Fingerprint of the canonical content.
@@ -278,7 +278,7 @@ struct Reserved<'n> {
     status: Option<(String, Pos)>,
     tags: Vec<String>,
     links: Vec<Link>,
-    results: Vec<serde_json::Value>,
+    results: Vec<crate::evidence::ResultRef>,
     fields: Vec<(&'n Key, &'n Node)>,
 }
 
@@ -298,7 +298,7 @@ fn read_item(
             "status" => reserved.status = r.string(value, "status").map(|s| (s, value.pos)),
             "tags" => reserved.tags = r.string_list(value, "tags"),
             "links" => reserved.links = read_links(r, value),
-            "results" => reserved.results = read_results(r, value),
+            "results" => reserved.results = crate::evidence::read_results(r, value),
             _ => reserved.fields.push((key, value)),
         }
     }
@@ -406,20 +406,6 @@ fn read_link_target(r: &mut Reader<'_>, node: &Node) -> Option<(String, Option<S
             Some((id?, reviewed))
         }
         _ => r.string(node, "a link target").map(|id| (id, None)),
-    }
-}
-
-fn read_results(r: &mut Reader<'_>, node: &Node) -> Vec<serde_json::Value> {
-    match &node.value {
-        Value::Seq(items) => items.iter().map(|n| n.value.to_json()).collect(),
-        Value::Null => vec![],
-        other => {
-            r.invalid(
-                node.pos,
-                &format!("results must be a list, found {}", other.type_name()),
-            );
-            vec![]
-        }
     }
 }
 

@@ -12,6 +12,7 @@ mod config;
 mod coverage;
 pub mod diagnostic;
 mod edit;
+pub mod evidence;
 mod export;
 mod fingerprint;
 mod graph;
@@ -20,6 +21,7 @@ mod links;
 mod natural;
 mod project;
 mod reader;
+pub mod readiness;
 mod review;
 mod schema;
 mod suggest;
@@ -43,7 +45,9 @@ pub use graph::{Edge, Graph};
 pub use item::{Field, Item, Link, ParsedFile, RESERVED_KEYS, Source, is_valid_id, parse_file};
 pub use natural::natural_cmp;
 pub use project::{
-    CONFIG_FILE, Inputs, Project, is_baseline_file, is_content_file, missing_config,
+    CONFIG_FILE, Inputs, Project, is_baseline_file, is_content_file, is_results_input,
+    missing_config,
 };
+pub use readiness::{Area, Readiness, ReadinessRule};
 pub use review::{ReviewError, Stamp, StampOutcome, Stamped, stamp_links};
 pub use suggest::did_you_mean;

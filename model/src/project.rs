@@ -11,6 +11,7 @@ use crate::baseline::{Baseline, parse_baseline};
 use crate::config::Config;
 use crate::coverage::{self, RuleCoverage};
 use crate::diagnostic::{self, Diagnostic, Span, codes};
+use crate::evidence::{self, Evidence, ResultInputs};
 use crate::graph::Graph;
 use crate::item::{Item, ParsedFile, parse_file};
 use crate::links;
@@ -31,6 +32,8 @@ pub struct Project {
     pub graph: Graph,
     /// Coverage per rule, in the order of `config.rules`.
     pub coverage: Vec<RuleCoverage>,
+    /// Test results and the verdict of every item.
+    pub evidence: Evidence,
     /// Every problem, sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
     index: HashMap<String, usize>,
@@ -47,12 +50,15 @@ pub struct Inputs {
     pub files: Vec<ParsedFile>,
     /// Baseline files: path relative to the root, and text.
     pub baselines: Vec<(Arc<str>, String)>,
+    /// `results/**` files (JUnit XML and run.yaml), parsed.
+    pub results: ResultInputs,
 }
 
 impl Project {
     /// Loads a project from in-memory files (`path` relative to the root, contents): one
     /// `tracebook.yaml`, items under `content/`, baselines under `baselines/`. Other paths are
-    /// ignored. This is the generator's loader without the disk, for tests and tools.
+    /// JUnit results and run metadata under `results/`; other paths are ignored. This is the
+    /// generator's loader without the disk, for tests and tools.
     pub fn from_memory<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Project {
         let files: Vec<(&str, &[u8])> = files.into_iter().collect();
         let config_file: Arc<str> = Arc::from(CONFIG_FILE);
@@ -64,8 +70,11 @@ impl Project {
             }
             None => inputs.config_diagnostics.push(missing_config(&config_file)),
         }
+        let mut results = Vec::new();
         for (path, bytes) in &files {
-            if is_content_file(path) {
+            if is_results_input(path) {
+                results.push((Arc::from(*path), bytes.to_vec()));
+            } else if is_content_file(path) {
                 inputs
                     .files
                     .push(parse_file(&Arc::from(*path), bytes, inputs.config.as_ref()));
@@ -76,6 +85,7 @@ impl Project {
                 ));
             }
         }
+        inputs.results = ResultInputs::parse(results);
         Project::assemble(inputs)
     }
 
@@ -111,6 +121,9 @@ impl Project {
             project.coverage = coverage;
             diagnostics.extend(problems);
         }
+        let (evidence, problems) = evidence::evaluate(&project, inputs.results);
+        project.evidence = evidence;
+        diagnostics.extend(problems);
         project.baselines = load_baselines(inputs.baselines, &mut diagnostics);
         diagnostic::sort(&mut diagnostics);
         project.diagnostics = diagnostics;
@@ -139,6 +152,11 @@ pub fn is_content_file(path: &str) -> bool {
         && [".md", ".yaml", ".yml"]
             .iter()
             .any(|ext| path.ends_with(ext))
+}
+
+/// Whether a project-relative path is read as test results (`results/**/*.xml`, `run.yaml`).
+pub fn is_results_input(path: &str) -> bool {
+    evidence::is_results_file(path) || evidence::is_run_file(path)
 }
 
 /// Whether a project-relative path is a baseline file (`baselines/*.yaml|yml`).

@@ -3,7 +3,7 @@
 //!
 //! `tracebook_generator::load` returns an assembled project with no way to swap one file's
 //! parse, so this reads the same files the same way (`tracebook.yaml`, `content/**` and
-//! `baselines/*`, sorted, symlinks skipped as walkdir skips them) and keeps each file's bytes and
+//! `baselines/*`, `results/**`, sorted, symlinks skipped as walkdir skips them) and keeps each file's bytes and
 //! parse, with its [`Stamp`]. A later [`Snapshot::load`] with the previous snapshot re-reads only
 //! files whose stamp does not prove them unchanged, re-parses only those whose bytes differ, and
 //! re-assembles only when something differs. Baseline refs are not re-checked: an item edit
@@ -14,9 +14,10 @@ use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tracebook_model::evidence::ResultInputs;
 use tracebook_model::{
     CONFIG_FILE, Config, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file,
-    is_content_file, missing_config, parse_file,
+    is_content_file, is_results_input, missing_config, parse_file,
 };
 
 use super::error::EditError;
@@ -29,7 +30,8 @@ pub struct Snapshot {
     config: Option<Entry<ConfigParse>>,
     /// Content files, sorted by path.
     content: Vec<Entry<ParsedFile>>,
-    /// Baseline files, sorted by path (their bytes are all we keep).
+    /// Baseline and results files (`baselines/*`, then `results/**`), each sorted by path
+    /// (their bytes are all we keep).
     baselines: Vec<Entry<()>>,
     project: Arc<Project>,
 }
@@ -93,7 +95,10 @@ impl Snapshot {
             content.push(entry);
         }
         let mut baselines = Vec::new();
-        for (rel, path, meta) in list_files(root, "baselines", is_baseline_file)? {
+        let raw = list_files(root, "baselines", is_baseline_file)?
+            .into_iter()
+            .chain(list_files(root, "results", is_results_input)?);
+        for (rel, path, meta) in raw {
             let old = previous.and_then(|p| find(&p.baselines, &rel));
             let (entry, is_kept) = load_entry(rel, &path, &meta, start, old, |_, _| ())?;
             kept += usize::from(is_kept);
@@ -295,8 +300,14 @@ fn assemble(
             diagnostics: e.data.parsed.diagnostics.clone(),
         })
         .collect();
+    let results = baselines
+        .iter()
+        .filter(|e| is_results_input(&e.data.rel))
+        .map(|e| (Arc::clone(&e.data.rel), e.data.bytes.clone()))
+        .collect();
     let baselines = baselines
         .iter()
+        .filter(|e| is_baseline_file(&e.data.rel))
         .map(|e| {
             let text = String::from_utf8_lossy(&e.data.bytes).into_owned();
             (Arc::clone(&e.data.rel), text)
@@ -307,6 +318,7 @@ fn assemble(
         config_diagnostics,
         files,
         baselines,
+        results: ResultInputs::parse(results),
     })
 }
 

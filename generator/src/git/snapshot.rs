@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use git2::{Oid, Tree, TreeWalkMode, TreeWalkResult};
 use tracebook_model::diagnostic::{self, codes};
+use tracebook_model::evidence::ResultInputs;
 use tracebook_model::{
     Baseline, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file, is_content_file,
+    is_results_input,
 };
 
 use super::cache::{ParseKey, Schema};
@@ -51,6 +53,12 @@ pub(super) fn project_in_tree(repo: &Repo, tree: &Tree<'_>) -> Result<Project, G
         let text = String::from_utf8_lossy(blob.content()).into_owned();
         inputs.baselines.push((path, text));
     }
+    // The results committed with that version: a baseline's evidence is what it shipped with.
+    let mut results = Vec::new();
+    for (path, blob) in blobs_under(repo, &root, "results", is_results_input)? {
+        results.push((path, repo.repo.find_blob(blob)?.content().to_vec()));
+    }
+    inputs.results = ResultInputs::parse(results);
     Ok(Project::assemble(inputs))
 }
 

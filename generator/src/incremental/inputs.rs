@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use tracebook_model::evidence::ResultInputs;
 use tracebook_model::{
     CONFIG_FILE, Config, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file,
-    is_content_file, missing_config, parse_file,
+    is_content_file, is_results_input, missing_config, parse_file,
 };
 
 use crate::error::{Error, Result};
@@ -32,6 +33,9 @@ pub(crate) struct InputCache {
     config_diagnostics: Vec<Diagnostic>,
     files: BTreeMap<Arc<str>, ParsedFile>,
     baselines: BTreeMap<Arc<str>, String>,
+    /// `results/**` files as read (parsed when the project is assembled: a results file is
+    /// read whole by one item or many, and parsing is cheap next to reading).
+    results: BTreeMap<Arc<str>, Vec<u8>>,
     is_loaded: bool,
     /// The content files read again or dropped since [`Self::take_reread`] was last called;
     /// `None`: all of them (a full reload).
@@ -60,6 +64,8 @@ impl InputCache {
                 read += self.refresh_content(root, &rel)?;
             } else if rel == "baselines" || rel.starts_with("baselines/") {
                 read += self.refresh_baselines(root, &rel)?;
+            } else if rel == "results" || rel.starts_with("results/") {
+                read += self.refresh_results(root, &rel)?;
             }
         }
         Ok(read)
@@ -81,6 +87,12 @@ impl InputCache {
                 .iter()
                 .map(|(rel, text)| (rel.clone(), text.clone()))
                 .collect(),
+            results: ResultInputs::parse(
+                self.results
+                    .iter()
+                    .map(|(rel, bytes)| (rel.clone(), bytes.clone()))
+                    .collect(),
+            ),
         };
         assemble(root, inputs)
     }
@@ -92,6 +104,7 @@ impl InputCache {
             config_diagnostics: self.config_diagnostics,
             files: self.files.into_values().collect(),
             baselines: self.baselines.into_iter().collect(),
+            results: ResultInputs::parse(self.results.into_iter().collect()),
         };
         assemble(root, inputs)
     }
@@ -113,9 +126,11 @@ impl InputCache {
         }
         self.files.clear();
         self.baselines.clear();
+        self.results.clear();
         self.reread = None;
-        let read =
-            self.refresh_content(root, "content")? + self.refresh_baselines(root, "baselines")?;
+        let read = self.refresh_content(root, "content")?
+            + self.refresh_baselines(root, "baselines")?
+            + self.refresh_results(root, "results")?;
         self.is_loaded = true;
         Ok(read + 1)
     }
@@ -150,6 +165,18 @@ impl InputCache {
             let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
             self.baselines
                 .insert(rel.clone(), String::from_utf8_lossy(&bytes).into_owned());
+        }
+        Ok(found.len())
+    }
+}
+
+impl InputCache {
+    fn refresh_results(&mut self, root: &Path, rel: &str) -> Result<usize> {
+        forget_under(&mut self.results, rel);
+        let found = files_at(root, rel, is_results_input)?;
+        for (rel, path) in &found {
+            let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+            self.results.insert(rel.clone(), bytes);
         }
         Ok(found.len())
     }

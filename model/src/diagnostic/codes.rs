@@ -79,6 +79,20 @@ pub const COVERAGE_RULE_VIOLATED: Code = Code("E0401");
 /// link still holds, then run `tracebook review` or update `reviewed:` to the new fingerprint.
 pub const SUSPECT_LINK: Code = Code("E0402");
 
+/// A results file under `results/` is not JUnit XML that can be read (the position of the
+/// problem is given). Re-run `tracebook results import` with the runner's JUnit output, or fix
+/// the file.
+pub const RESULTS_MALFORMED: Code = Code("E0501");
+/// A verification item's `results:` entry is malformed: it needs `case:` (a test name, or a glob)
+/// and may name `junit:`, a file under `results/`.
+pub const RESULTS_ENTRY_INVALID: Code = Code("E0502");
+/// A test case named as evidence failed (the runner's message is given). Fix the product or the
+/// test, run the tests again and import their results.
+pub const EVIDENCE_FAILED: Code = Code("E0503");
+/// Evidence named by a verification item was not found: the results file does not exist or no
+/// test case matches `case:`. Import the results (`tracebook results import`) or fix the name.
+pub const EVIDENCE_MISSING: Code = Code("E0504");
+
 /// Every code, for documentation and for the test that each has a fixture.
 pub const ALL: &[Code] = &[
     YAML_SYNTAX,
@@ -108,4 +122,8 @@ pub const ALL: &[Code] = &[
     BASELINE_REF_UNRESOLVED,
     COVERAGE_RULE_VIOLATED,
     SUSPECT_LINK,
+    RESULTS_MALFORMED,
+    RESULTS_ENTRY_INVALID,
+    EVIDENCE_FAILED,
+    EVIDENCE_MISSING,
 ];
