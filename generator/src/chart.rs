@@ -125,3 +125,95 @@ fn status_colour(status: &str) -> &'static str {
         _ => "#2563eb",
     }
 }
+
+/// Evidence status per kind: one stacked horizontal bar per kind, one segment per verdict
+/// (`passed`, `skipped`, `missing`, `failed`, `none`), in the order given. Each segment has a
+/// `<title>` (its count in words) and a class `verdict-<name>` that the theme colours the same
+/// way as the verdict badges; the `fill` attributes are the fallback for SVG viewers.
+pub(crate) fn evidence_chart(kinds: &[(&str, Vec<(&str, usize)>)]) -> String {
+    let (label_w, bar_w, row_h) = (160.0, 420.0, 26.0);
+    let max = kinds
+        .iter()
+        .map(|(_, s)| s.iter().map(|(_, n)| n).sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = row_h * kinds.len() as f64 + 34.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="evidence-chart" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-label="Items by kind and evidence status" xmlns="http://www.w3.org/2000/svg">"#,
+        w = label_w + bar_w + 60.0
+    );
+    for (row, (kind, counts)) in kinds.iter().enumerate() {
+        let y = row as f64 * row_h;
+        let _ = write!(
+            svg,
+            r#"<text x="0" y="{}" font-size="12" fill="currentColor">{}</text>"#,
+            y + 15.0,
+            esc(kind)
+        );
+        let mut x = label_w;
+        let mut total = 0;
+        for (verdict, n) in counts.iter().filter(|(_, n)| *n > 0) {
+            let w = bar_w * *n as f64 / max as f64;
+            let _ = write!(
+                svg,
+                r#"<rect class="seg verdict-{}" x="{x:.1}" y="{}" width="{w:.1}" height="18" fill="{}"><title>{}: {n} {}</title></rect>"#,
+                esc(verdict),
+                y + 2.0,
+                verdict_colour(verdict),
+                esc(kind),
+                verdict_label(verdict)
+            );
+            x += w;
+            total += n;
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{}" font-size="12" fill="currentColor">{total}</text>"#,
+            x + 6.0,
+            y + 15.0
+        );
+    }
+    let legend_y = row_h * kinds.len() as f64 + 14.0;
+    let mut x = label_w;
+    let verdicts = kinds
+        .first()
+        .map(|(_, counts)| counts.as_slice())
+        .unwrap_or_default();
+    for (verdict, _) in verdicts {
+        let label = verdict_label(verdict);
+        let _ = write!(
+            svg,
+            r#"<rect class="verdict-{}" x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{legend_y}" font-size="12" fill="currentColor">{label}</text>"#,
+            esc(verdict),
+            legend_y - 10.0,
+            verdict_colour(verdict),
+            x + 16.0,
+        );
+        x += 24.0 + 7.0 * label.len() as f64;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn verdict_label(verdict: &str) -> &'static str {
+    match verdict {
+        "passed" => "passed",
+        "skipped" => "skipped",
+        "missing" => "missing",
+        "failed" => "failed",
+        _ => "no evidence",
+    }
+}
+
+fn verdict_colour(verdict: &str) -> &'static str {
+    match verdict {
+        "passed" => "#2f9e5b",
+        "skipped" => "#d9a21b",
+        "missing" => "#e8702a",
+        "failed" => "#d33c3c",
+        _ => "#b5bcc6",
+    }
+}

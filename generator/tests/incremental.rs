@@ -1,6 +1,8 @@
 //! Incremental builds against full builds. A seeded random project (`incremental/project.rs`)
 //! gets a random sequence of edits (`incremental/edits.rs`: bodies, titles, statuses, fields,
-//! links, items, files, folders, the schema, a broken file); after each one the site an
+//! links, items, files, folders, the schema, readiness rules, a broken file; test results in
+//! `incremental/results.rs`: results files and runs added, edited and deleted, cases that
+//! flip, `results:` entries added and removed); after each one the site an
 //! incremental build leaves must be, byte for byte and folder for folder, the site a full build
 //! of the same tree makes (`incremental/site.rs`). Variants: one long-lived builder told which
 //! paths changed; a new builder per build (separate `tracebook build` runs, state carried on
@@ -15,6 +17,8 @@
 mod edits;
 #[path = "incremental/project.rs"]
 mod project;
+#[path = "incremental/results.rs"]
+mod results;
 #[path = "incremental/site.rs"]
 mod site;
 
@@ -27,7 +31,8 @@ use tracebook_generator::{
 };
 use tracebook_model::Code;
 use tracebook_model::diagnostic::codes::{
-    COVERAGE_RULE_VIOLATED, CYCLE, SUSPECT_LINK, UNKNOWN_LINK_TARGET, YAML_SYNTAX,
+    COVERAGE_RULE_VIOLATED, CYCLE, EVIDENCE_FAILED, EVIDENCE_MISSING, SUSPECT_LINK,
+    UNKNOWN_LINK_TARGET, YAML_SYNTAX,
 };
 
 use edits::{Edit, apply, break_file, schedule};
@@ -298,8 +303,14 @@ fn incremental_builds_match_full_builds_after_every_kind_of_edit() {
     );
     s.assert_saw_every_edit();
     // The project went through the states worth building: suspect links, coverage gaps,
-    // YAML errors and link errors.
-    for code in [COVERAGE_RULE_VIOLATED, SUSPECT_LINK, YAML_SYNTAX] {
+    // failed and missing evidence, YAML errors and link errors.
+    for code in [
+        COVERAGE_RULE_VIOLATED,
+        SUSPECT_LINK,
+        EVIDENCE_FAILED,
+        EVIDENCE_MISSING,
+        YAML_SYNTAX,
+    ] {
         assert!(s.codes.contains(&code), "no {code} in {:?}", s.codes);
     }
     assert!(s.codes.contains(&CYCLE) || s.codes.contains(&UNKNOWN_LINK_TARGET));
@@ -323,7 +334,7 @@ fn separate_builds_carry_state_on_disk_and_render_only_what_changed() {
         again.files
     );
 
-    let mut body_steps = 0;
+    let (mut body_steps, mut flip_steps) = (0, 0);
     let edits = schedule(&mut s.rng, 24, 1);
     s.run(&edits, &mut |s, _| build(s), &mut |edit, built| {
         let files = built.files;
@@ -336,8 +347,17 @@ fn separate_builds_carry_state_on_disk_and_render_only_what_changed() {
                 "one body changed, yet {files:?} of {total} files"
             );
         }
+        // A case's outcome shows on the pages of the items naming it and those they verify,
+        // their kinds' pages, the dashboard and the readiness page: not on every page.
+        if edit == [Edit::CaseFlipped] {
+            flip_steps += 1;
+            assert!(
+                files.rendered < 30,
+                "one case flipped, yet {files:?} of {total} files"
+            );
+        }
     });
-    assert!(body_steps > 0);
+    assert!(body_steps > 0 && flip_steps > 0);
     s.assert_saw_every_edit();
 }
 

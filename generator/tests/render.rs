@@ -1,5 +1,5 @@
-//! Rendered HTML fragments, snapshotted: the item card and the trace matrix must stay stable
-//! between runs, and item Markdown must come out sanitized.
+//! Rendered HTML fragments, snapshotted: the item card, the trace matrix and an item's
+//! evidence must stay stable between runs, and item Markdown must come out sanitized.
 
 use std::path::{Path, PathBuf};
 
@@ -76,4 +76,14 @@ fn markdown_is_sanitized() {
     }
     assert!(html.contains("<table>"), "tables must survive: {html}");
     insta::assert_snapshot!(html);
+}
+
+#[test]
+fn evidence_fragment_snapshot() {
+    let main = main_of("evidence", "items/VER-002/index.html");
+    assert!(
+        main.contains("&lt;script&gt;"),
+        "the failure message is escaped"
+    );
+    insta::assert_snapshot!(main);
 }

@@ -380,3 +380,80 @@ fn is_csp(entry: &Value) -> bool {
         .as_str()
         .is_some_and(|m| m.contains("Content Security Policy"))
 }
+
+/// The readiness page's evidence chart (static SVG coloured by the stylesheet) shows under
+/// the strict CSP, and so does an item page with a failure message made of markup, which
+/// stays text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_chart_and_evidence_show_under_strict_csp() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A copy: a build writes `.tracebook/` into the project.
+    let project = dir.path().join("project");
+    copy_dir(&fixture("evidence"), &project);
+    let base = build(&project, &dir.path().join("site"));
+    let driver = Driver::start();
+    let client = connect(&driver, &dir.path().join("profile")).await;
+    let result = visit_readiness(&client, &base).await;
+    let _ = client.close().await;
+    result.unwrap_or_else(|message| panic!("{message}"));
+}
+
+async fn visit_readiness(client: &Client, base: &str) -> Result<(), String> {
+    client
+        .goto(&format!("{base}readiness/index.html"))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(client, ".readiness-banner", "Not ready: 2 of 4 rules fail").await;
+    let chart = client
+        .find(Locator::Css("figure.evidence-chart svg"))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !chart.is_displayed().await.map_err(|e| e.to_string())? {
+        return Err("the evidence chart is not displayed".to_owned());
+    }
+    let (_, _, width, height) = chart.rectangle().await.map_err(|e| e.to_string())?;
+    if width < 100.0 || height < 40.0 {
+        return Err(format!("the evidence chart is {width}×{height}"));
+    }
+    // The stylesheet (not an inline style) colours a failed segment like the failed badge.
+    let fill = client
+        .execute(
+            "return getComputedStyle(document.querySelector('.evidence-chart rect.verdict-failed')).fill",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if fill.as_str().is_none_or(|f| !f.starts_with("rgb(")) {
+        return Err(format!(
+            "failed segments have no colour from the stylesheet: {fill}"
+        ));
+    }
+
+    client
+        .goto(&format!("{base}items/VER-002/index.html"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let message = wait_for_text(client, ".evidence .case-message", "alarm not raised").await;
+    if !message.contains("<script>alert(\"xss\")</script>") {
+        return Err(format!(
+            "the failure message is not shown as text: {message:?}"
+        ));
+    }
+    let scripts = client
+        .find_all(Locator::Css("main script"))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !scripts.is_empty() {
+        return Err("a script element was made from a failure message".to_owned());
+    }
+
+    let problems: Vec<Value> = browser_log(client)
+        .await
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE" || is_csp(e))
+        .collect();
+    if !problems.is_empty() {
+        return Err(format!("the browser logged problems: {problems:#?}"));
+    }
+    Ok(())
+}

@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use super::evidence::ItemEvidenceCtx;
+use super::nav::NavGroup;
+
 /// Site-wide values every page gets as `site`.
 #[derive(Serialize)]
 pub(crate) struct SiteCtx<'a> {
@@ -18,6 +21,8 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) has_live_reload: bool,
     pub(crate) kinds: Vec<NavKind<'a>>,
     pub(crate) link_kinds: Vec<NavLink<'a>>,
+    /// The navigation: the groups of `areas:`, or Items, Matrices and Reports.
+    pub(crate) nav: Vec<NavGroup<'a>>,
 }
 
 #[derive(Serialize)]
@@ -26,6 +31,15 @@ pub(crate) struct NavKind<'a> {
     pub(crate) title: &'a str,
     pub(crate) href: String,
     pub(crate) count: usize,
+}
+
+impl<'a> NavKind<'a> {
+    pub(crate) fn copy(&self) -> NavKind<'a> {
+        NavKind {
+            href: self.href.clone(),
+            ..*self
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -37,6 +51,8 @@ pub(crate) struct NavLink<'a> {
 #[derive(Serialize)]
 pub(crate) struct PageCtx<'a> {
     pub(crate) title: &'a str,
+    /// The part of the site the page belongs to (`paths::section_of`).
+    pub(crate) section: &'static str,
 }
 
 #[derive(Serialize)]
@@ -89,6 +105,8 @@ pub(crate) struct KindCtx<'a> {
     pub(crate) title: &'a str,
     pub(crate) prefix: Option<&'a str>,
     pub(crate) count: usize,
+    /// Whether an item of the kind has an evidence status other than `none`.
+    pub(crate) has_evidence: bool,
 }
 
 #[derive(Serialize)]
@@ -99,6 +117,8 @@ pub(crate) struct KindRow<'a> {
     pub(crate) status: &'a str,
     pub(crate) coverage: &'static str,
     pub(crate) problems: usize,
+    /// Evidence status (`none` without evidence).
+    pub(crate) evidence: &'static str,
 }
 
 #[derive(Serialize)]
@@ -124,6 +144,8 @@ pub(crate) struct ItemCtx<'a> {
     pub(crate) body_html: String,
     pub(crate) fields: Vec<FieldCtx<'a>>,
     pub(crate) coverage: &'static str,
+    /// Test results and the items that carry evidence to this one; `None` without any.
+    pub(crate) evidence: Option<ItemEvidenceCtx<'a>>,
 }
 
 #[derive(Serialize)]

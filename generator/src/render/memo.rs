@@ -3,12 +3,18 @@
 //!
 //! Computing an item page's digest means building its trace trees, which costs more than
 //! everything else an unchanged page needs. But a page can only change when its own item
-//! changed (content, problems, coverage) or when an item in its trees changed what trees show
-//! of it (id, title, status, its links and their suspect flags): that is, an item at most
-//! `tree::MAX_DEPTH` links away, or one more (the last level of a tree marks whether it has
-//! further links), in the old graph or the new one. Every other item page keeps
+//! changed (content, problems, coverage, evidence) or when an item in its trees changed what
+//! trees show of it (id, title, status, its links and their suspect flags): that is, an item
+//! at most `tree::MAX_DEPTH` links away, or one more (the last level of a tree marks whether
+//! it has further links), in the old graph or the new one. Every other item page keeps
 //! last build's digest. The pages that list many items (dashboard, kind indexes, matrices,
-//! coverage, search) keep theirs when no item changed what they show.
+//! coverage, search, readiness) keep theirs when no item changed what they show and the
+//! readiness checklist and test runs are the same.
+//!
+//! An item's evidence (its results with their verdicts, cases and runs, and the items that
+//! carry evidence to it with their verdicts and notes) is keyed by the very context its page
+//! shows, so it changes the item's own key whatever changed it: a results file, a `run.yaml`,
+//! an evidence link. Trees do not show evidence, so it is not part of what neighbours see.
 //!
 //! The memo only applies between builds with the same items in the same order, the same
 //! site-wide values (theme, schema, commit) and no baselines (whose pages compare with the
@@ -21,6 +27,8 @@ use rayon::prelude::*;
 use tracebook_model::{Project, item_coverage};
 
 use super::context::Problem;
+use super::evidence::item_evidence;
+use super::listing::Listing;
 use super::tree::MAX_DEPTH;
 use crate::incremental::{Digest, Digester, of_bytes};
 
@@ -33,7 +41,7 @@ pub(crate) struct RenderMemo {
     /// Per item: its own content, and what other pages show of it, as far as its own file
     /// says (not the suspect flags of its links, which depend on the targets).
     fixed: Vec<(Digest, Digest)>,
-    /// Per item: its own content, problems and coverage.
+    /// Per item: its own content, problems, coverage and evidence.
     own: Vec<Digest>,
     /// Per item: what other pages show of it, coverage and problems included.
     shown: Vec<Digest>,
@@ -41,8 +49,8 @@ pub(crate) struct RenderMemo {
     neighbours: Neighbours,
     /// Per item: its page's digest.
     pub(crate) pages: Vec<Digest>,
-    /// Of every item's `shown`, coverage and problems, and of all problems: the input of the
-    /// pages that list many items.
+    /// Of every item's `shown`, coverage, problems and evidence, of all problems, the
+    /// readiness checklist and the test runs: the input of the pages that list many items.
     pub(crate) listing: Digest,
     /// The digests of the pages that list many items, by href.
     pub(crate) listing_pages: Vec<(String, Digest)>,
@@ -55,8 +63,7 @@ impl RenderMemo {
     pub(crate) fn new(
         project: &Project,
         site: Digest,
-        per_item: &[Vec<Problem>],
-        all_problems: &[Problem],
+        listing: &Listing<'_>,
         previous: Option<&RenderMemo>,
         reread: Option<&HashSet<Arc<str>>>,
     ) -> RenderMemo {
@@ -66,7 +73,7 @@ impl RenderMemo {
         }
         let ids = digester.finish();
         let reuse = previous.filter(|p| p.ids == ids).zip(reread);
-        let keys: Vec<((Digest, Digest), Digest, Digest)> = (0..project.items.len())
+        let keys: Vec<Keys> = (0..project.items.len())
             .into_par_iter()
             .map(|i| {
                 let item = &project.items[i];
@@ -76,26 +83,34 @@ impl RenderMemo {
                     }
                     _ => (own_key(project, i), shown_key(project, i)),
                 };
-                let state = state_key(project, i, &per_item[i]);
+                let state = state_key(project, i, &listing.per_item[i]);
+                let evidence = evidence_key(project, i);
                 let flags = flags_key(project, i, fixed.1);
-                (fixed, Digester::pair(fixed.0, state), flags, state)
+                Keys {
+                    fixed,
+                    own: Digester::pair(Digester::pair(fixed.0, state), evidence),
+                    shown: Digester::pair(flags, state),
+                    evidence,
+                }
             })
-            .map(|(fixed, own, shown, state)| (fixed, own, Digester::pair(shown, state)))
             .collect();
-        let mut listing = Digester::new("listing", Some(site));
+        let mut digester = Digester::new("listing", Some(site));
         let n = keys.len();
         let (mut fixed, mut own, mut shown) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for (fixed_i, own_i, shown_i) in keys {
-            listing.digest(shown_i);
-            fixed.push(fixed_i);
-            own.push(own_i);
-            shown.push(shown_i);
+        for keys in keys {
+            digester.digest(keys.shown).digest(keys.evidence);
+            fixed.push(keys.fixed);
+            own.push(keys.own);
+            shown.push(keys.shown);
         }
-        listing.value(all_problems);
+        digester
+            .value(listing.all_problems)
+            .value(listing.readiness)
+            .value(&project.evidence.runs);
         let neighbours = Neighbours::of(project);
         RenderMemo {
             ids,
@@ -106,7 +121,7 @@ impl RenderMemo {
             shown,
             neighbours,
             pages: Vec::new(),
-            listing: listing.finish(),
+            listing: digester.finish(),
             listing_pages: Vec::new(),
         }
     }
@@ -136,6 +151,14 @@ impl RenderMemo {
         }
         Some(affected)
     }
+}
+
+/// The keys of one item.
+struct Keys {
+    fixed: (Digest, Digest),
+    own: Digest,
+    shown: Digest,
+    evidence: Digest,
 }
 
 /// The items linked with each item, both directions, in one flat list (one allocation, not
@@ -192,6 +215,14 @@ fn state_key(project: &Project, i: usize, problems: &[Problem]) -> Digest {
     Digester::new("state", None)
         .value(item_coverage(project, i))
         .value(problems)
+        .finish()
+}
+
+/// Item `i`'s evidence as its page shows it (results files, runs and the items that carry
+/// evidence to it included), and its status, which lists show.
+fn evidence_key(project: &Project, i: usize) -> Digest {
+    Digester::new("evidence", None)
+        .value(&item_evidence(project, i))
         .finish()
 }
 

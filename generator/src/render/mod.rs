@@ -2,8 +2,11 @@
 //! index and the static search index. [`build_site`] wraps it in the atomic publish step.
 
 mod context;
+mod evidence;
 mod history;
+mod listing;
 mod memo;
+mod nav;
 mod pages;
 pub(crate) mod paths;
 mod problems;
@@ -25,9 +28,10 @@ use crate::publish::publish;
 use crate::static_search::{SearchCache, StaticSearchOptions, static_search_files};
 use crate::theme::Theme;
 use crate::timeline::Timeline;
-use context::{ItemCtx, KindCtx, LinkKindCtx, PageCtx, Problem, Totals};
+use context::{ItemCtx, PageCtx, Problem};
+use listing::{Listing, listing_pages};
 use memo::RenderMemo;
-use paths::{BASELINES_HREF, baseline_href, item_href, kind_href, matrix_href, root_of};
+use paths::{BASELINES_HREF, baseline_href, item_href, root_of, section_of};
 
 /// What a build wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -148,6 +152,12 @@ pub(crate) fn render_into(
         .finish();
     let index = problems::ProblemIndex::new(project);
     let (per_item, all_problems) = index.group(project);
+    let readiness = tracebook_model::readiness::evaluate(project);
+    let listing = Listing {
+        per_item: &per_item,
+        all_problems: &all_problems,
+        readiness: &readiness,
+    };
     let renderer = Renderer {
         theme,
         base,
@@ -159,7 +169,7 @@ pub(crate) fn render_into(
     let previous = carry.as_mut().and_then(|c| c.memo.take());
     let mut memo = (carry.is_some() && !has_baselines).then(|| {
         let reread = carry.as_ref().and_then(|c| c.reread.as_ref());
-        let (previous, problems) = (previous.as_ref(), &per_item);
+        let previous = previous.as_ref();
         // Item pages show their history, which changes with HEAD: another HEAD (or a change
         // of the dirty flag) and every page digest is computed again (unchanged pages are
         // still kept, not rendered).
@@ -167,14 +177,7 @@ pub(crate) fn render_into(
         let memo_site = Digester::new("memo-site", Some(site_digest))
             .value(&history)
             .finish();
-        RenderMemo::new(
-            project,
-            memo_site,
-            problems,
-            &all_problems,
-            previous,
-            reread,
-        )
+        RenderMemo::new(project, memo_site, &listing, previous, reread)
     });
     let affected = memo
         .as_ref()
@@ -209,7 +212,7 @@ pub(crate) fn render_into(
             }
             previous.listing_pages.clone()
         }
-        None => listing_pages(&renderer, project, &per_item, &all_problems)?,
+        None => listing_pages(&renderer, project, &listing)?,
     };
     pages += listing_pages.len();
     // Optional templates, so a theme written before baselines existed still builds.
@@ -302,86 +305,6 @@ fn item_page(
     Ok(digest)
 }
 
-/// The files that list many items: dashboard, kind indexes, matrices, coverage and search
-/// pages, and the jump index. Returns each one's href and digest.
-fn listing_pages(
-    renderer: &Renderer<'_>,
-    project: &Project,
-    per_item: &[Vec<Problem>],
-    all_problems: &[Problem],
-) -> Result<Vec<(String, Digest)>> {
-    let mut done = vec![jump_index(project, renderer.output)?];
-    let kinds = pages::kind_summaries(project);
-    let counts = project.counts();
-    let totals = Totals {
-        items: project.items.len(),
-        errors: counts.errors,
-        warnings: counts.warnings,
-    };
-    let status_chart = pages::status_chart(&kinds);
-    let rules = pages::rules(project);
-    done.push(
-        renderer.put_page("dashboard.html", "Dashboard", "index.html", &|page| {
-            page.put("totals", &totals);
-            page.put("status_chart", &status_chart);
-            page.put("kinds", &kinds);
-            page.put("rules", &rules);
-            page.put("problems", &all_problems);
-        })?,
-    );
-    for kind in &project.config.kinds {
-        let href = kind_href(&kind.name);
-        let rows = pages::kind_rows(project, &kind.name, per_item);
-        let info = KindCtx {
-            name: &kind.name,
-            title: &kind.title,
-            prefix: kind.prefix.as_deref(),
-            count: rows.len(),
-        };
-        done.push(renderer.put_page("kind.html", &kind.title, &href, &|page| {
-            page.put("kind", &info);
-            page.put("statuses", &kind.statuses);
-            page.put("items", &rows);
-        })?);
-    }
-    for link in &project.config.links {
-        let href = matrix_href(&link.name);
-        let info = LinkKindCtx {
-            name: &link.name,
-            from: &link.from,
-            to: &link.to,
-            acyclic: link.acyclic,
-        };
-        let rows = pages::matrix_rows(project, &link.name);
-        done.push(
-            renderer.put_page("matrix.html", &link.name, &href, &|page| {
-                page.put("link_kind", &info);
-                page.put("rows", &rows);
-            })?,
-        );
-    }
-    done.push(renderer.put_page(
-        "coverage.html",
-        "Coverage",
-        "coverage/index.html",
-        &|page| page.put("rules", &rules),
-    )?);
-    // Optional, so a theme written before the search page still builds (without it).
-    if renderer.theme.tera.contains_template("search.html") {
-        let search = serde_json::json!({
-            "scripts": ["assets/search-engine.js", "assets/search.js"],
-            "manifest": "assets/search/manifest.js",
-            "items": project.items.len(),
-        });
-        done.push(
-            renderer.put_page("search.html", "Search", "search/index.html", &|page| {
-                page.put("search", &search)
-            })?,
-        );
-    }
-    Ok(done)
-}
-
 /// The baselines page and one page per baseline; returns the number of pages.
 fn render_baselines(
     renderer: &Renderer<'_>,
@@ -445,7 +368,13 @@ impl Renderer<'_> {
     fn page(&self, title: &str, href: &str) -> tera::Context {
         let mut ctx = self.base.clone();
         ctx.insert("root", &root_of(href));
-        ctx.insert("page", &PageCtx { title });
+        ctx.insert(
+            "page",
+            &PageCtx {
+                title,
+                section: section_of(href),
+            },
+        );
         ctx
     }
 
@@ -528,34 +457,3 @@ fn build_css(head: Option<&crate::git::Head>) -> String {
     }
     css
 }
-
-/// `assets/jump-index.js`: id, title, kind and href of every item, for the jump box.
-fn jump_index(project: &Project, output: &Output<'_>) -> Result<(String, Digest)> {
-    let rows: Vec<(&str, &str, &str, String)> = project
-        .items
-        .iter()
-        .map(|i| {
-            (
-                i.id.as_str(),
-                i.title.as_str(),
-                i.kind.as_str(),
-                item_href(&i.id),
-            )
-        })
-        .collect();
-    let json = serde_json::to_string(&rows).map_err(|err| Error::Template {
-        template: "jump-index.js".to_owned(),
-        message: err.to_string(),
-    })?;
-    // A script file (not JSON fetched at run time) so the jump box also works from file://.
-    // `<` is escaped so no title can close a script element if someone inlines the file.
-    let script = format!(
-        "window.TRACEBOOK_JUMP = {};\n",
-        json.replace('<', "\\u003c")
-    );
-    let digest = of_bytes(script.as_bytes());
-    output.put(JUMP_INDEX, digest, || Ok(script.into_bytes()))?;
-    Ok((JUMP_INDEX.to_owned(), digest))
-}
-
-const JUMP_INDEX: &str = "assets/jump-index.js";

@@ -3,6 +3,8 @@
 use tracebook_model::{Project, item_coverage};
 
 use super::context::*;
+use super::evidence::{item_evidence, status_of};
+use super::nav;
 use super::paths::{item_href, kind_href, matrix_href, rule_href};
 use crate::chart;
 
@@ -22,16 +24,7 @@ pub(crate) fn site<'a>(
         has_baselines,
         has_edit_links: options.edit_links,
         has_live_reload: options.live_reload,
-        kinds: config
-            .kinds
-            .iter()
-            .map(|k| NavKind {
-                name: &k.name,
-                title: &k.title,
-                href: kind_href(&k.name),
-                count: project.items.iter().filter(|i| i.kind == k.name).count(),
-            })
-            .collect(),
+        kinds: nav::kinds(project),
         link_kinds: config
             .links
             .iter()
@@ -40,6 +33,7 @@ pub(crate) fn site<'a>(
                 href: matrix_href(&l.name),
             })
             .collect(),
+        nav: nav::groups(project, has_baselines),
     }
 }
 
@@ -146,6 +140,7 @@ pub(crate) fn kind_rows<'p>(
             status: &item.status,
             coverage: item_coverage(project, i),
             problems: problems[i].len(),
+            evidence: status_of(project, i),
         })
         .collect()
 }
@@ -183,6 +178,7 @@ pub(crate) fn item(project: &Project, i: usize) -> ItemCtx<'_> {
             })
             .collect(),
         coverage: item_coverage(project, i),
+        evidence: item_evidence(project, i),
     }
 }
 

@@ -41,6 +41,25 @@ pub(crate) fn baseline_href(name: &str) -> String {
 
 pub(crate) const BASELINES_HREF: &str = "baselines/index.html";
 
+pub(crate) const READINESS_HREF: &str = "readiness/index.html";
+
+/// Which part of the site the page at `href` belongs to, for the navigation's current mark:
+/// `dashboard`, `search`, `coverage`, `matrices`, `baselines`, `readiness` (the page names of
+/// `areas:`), or `kind`, `item`.
+pub(crate) fn section_of(href: &str) -> &'static str {
+    match href.split('/').next().unwrap_or_default() {
+        "index.html" => "dashboard",
+        "search" => "search",
+        "coverage" => "coverage",
+        "matrix" => "matrices",
+        "baselines" => "baselines",
+        "readiness" => "readiness",
+        "kinds" => "kind",
+        "items" => "item",
+        _ => "",
+    }
+}
+
 pub(crate) fn rule_href(index: usize) -> String {
     format!("coverage/index.html#rule-{index}")
 }
@@ -62,5 +81,9 @@ mod tests {
         assert_eq!(segment("a/b c"), "a-b-c");
         assert_eq!(root_of("items/X/index.html"), "../../");
         assert_eq!(root_of("index.html"), "");
+        assert_eq!(section_of("index.html"), "dashboard");
+        assert_eq!(section_of(&matrix_href("verifies")), "matrices");
+        assert_eq!(section_of(READINESS_HREF), "readiness");
+        assert_eq!(section_of(&baseline_href("R1")), "baselines");
     }
 }

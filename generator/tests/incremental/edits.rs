@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::project::{CONFIG, Item, Kind, Link, Project, Rng, body, render_file, title, write};
+use super::results;
 
 /// The kinds of edit; every run of a scenario makes each at least once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,13 +27,27 @@ pub(crate) enum Edit {
     FolderRemoved,
     FolderRenamed,
     Config,
+    /// A `readiness:` rule added to `tracebook.yaml` (all of them removed once each is in).
+    Readiness,
+    /// A new JUnit file, alone or in a new run folder with its `run.yaml`.
+    ResultsAdded,
+    /// A case of a JUnit file changes its outcome (mostly: a passing case fails).
+    CaseFlipped,
+    /// A `results:` entry added to a verification item.
+    EntryAdded,
+    /// A `results:` entry removed from a verification item.
+    EntryRemoved,
+    /// A run's `run.yaml` written again (another date, commit and counts).
+    RunEdited,
+    /// A JUnit file deleted, or a whole run folder.
+    ResultsDeleted,
     /// Invalid YAML in a file, or a link that is an error: the build fails and publishes
     /// nothing. The step after it restores the file.
     Broken,
 }
 
 impl Edit {
-    pub(crate) const ALL: [Edit; 16] = [
+    pub(crate) const ALL: [Edit; 23] = [
         Edit::Body,
         Edit::Suspect,
         Edit::Title,
@@ -48,6 +63,13 @@ impl Edit {
         Edit::FolderRemoved,
         Edit::FolderRenamed,
         Edit::Config,
+        Edit::Readiness,
+        Edit::ResultsAdded,
+        Edit::CaseFlipped,
+        Edit::EntryAdded,
+        Edit::EntryRemoved,
+        Edit::RunEdited,
+        Edit::ResultsDeleted,
         Edit::Broken,
     ];
 }
@@ -116,6 +138,13 @@ pub(crate) fn apply(project: &mut Project, rng: &mut Rng, edit: Edit) -> Option<
         Edit::FolderRemoved => remove_folder(project, rng),
         Edit::FolderRenamed => rename_folder(project, rng),
         Edit::Config => Some(change_config(project, rng)),
+        Edit::Readiness => Some(add_readiness_rule(project, rng)),
+        Edit::ResultsAdded => results::add_file(project, rng),
+        Edit::CaseFlipped => results::flip_case(project, rng),
+        Edit::EntryAdded => results::add_entry(project, rng),
+        Edit::EntryRemoved => results::remove_entry(project, rng),
+        Edit::RunEdited => results::edit_run(project, rng),
+        Edit::ResultsDeleted => results::delete_file(project, rng),
         Edit::Broken => None,
     }
 }
@@ -559,7 +588,7 @@ fn rename_folder(project: &mut Project, rng: &mut Rng) -> Option<Vec<String>> {
 
 fn change_config(project: &mut Project, rng: &mut Rng) -> Vec<String> {
     let schema = &mut project.schema;
-    match rng.below(5) {
+    match rng.below(6) {
         0 => schema.project = format!("Infusion Pump IP-{}", 200 + rng.below(800)),
         1 => {
             schema.need_title = if schema.need_title == "Stakeholder need" {
@@ -570,7 +599,36 @@ fn change_config(project: &mut Project, rng: &mut Rng) -> Vec<String> {
         }
         2 => schema.has_assumptions = !schema.has_assumptions,
         3 => schema.has_relates_to = !schema.has_relates_to,
+        4 => schema.has_areas = !schema.has_areas,
         _ => schema.has_mitigation_rule = !schema.has_mitigation_rule,
+    }
+    vec![CONFIG.to_owned()]
+}
+
+/// Readiness rules an edit adds to `tracebook.yaml`, one at a time.
+const READINESS_RULES: [&str; 8] = [
+    "{ check: evidence_complete }",
+    "{ check: no_errors }",
+    "{ check: verified, kinds: [requirement], statuses: [approved] }",
+    "{ check: mitigated, kinds: [hazard], link: mitigates }",
+    "{ check: no_suspect_links }",
+    "{ check: covered }",
+    "{ check: no_items, kinds: [verification], statuses: [failed], title: No failed verification }",
+    "{ check: no_warnings }",
+];
+
+/// Adds a readiness rule the schema does not have yet; once it has them all, removes them
+/// (back to the defaults).
+fn add_readiness_rule(project: &mut Project, rng: &mut Rng) -> Vec<String> {
+    let rules = &mut project.schema.readiness;
+    let missing: Vec<&'static str> = READINESS_RULES
+        .into_iter()
+        .filter(|r| !rules.contains(r))
+        .collect();
+    if missing.is_empty() {
+        rules.clear();
+    } else {
+        rules.push(*rng.pick(&missing));
     }
     vec![CONFIG.to_owned()]
 }

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::results::{self, ResultEntry, Results};
+
 /// SplitMix64: tiny, seeded, and the same on every platform.
 pub(crate) struct Rng(u64);
 
@@ -119,6 +121,8 @@ pub(crate) struct Item {
     pub(crate) tags: Vec<&'static str>,
     pub(crate) fields: Vec<(&'static str, String)>,
     pub(crate) links: Vec<Link>,
+    /// `results:` entries (verification items only).
+    pub(crate) results: Vec<ResultEntry>,
     pub(crate) body: String,
 }
 
@@ -145,6 +149,10 @@ pub(crate) struct Schema {
     pub(crate) has_assumptions: bool,
     pub(crate) has_relates_to: bool,
     pub(crate) has_mitigation_rule: bool,
+    /// `readiness:` rules, as written.
+    pub(crate) readiness: Vec<&'static str>,
+    /// Whether `areas:` groups the navigation.
+    pub(crate) has_areas: bool,
 }
 
 impl Default for Schema {
@@ -155,6 +163,8 @@ impl Default for Schema {
             has_assumptions: false,
             has_relates_to: false,
             has_mitigation_rule: false,
+            readiness: Vec::new(),
+            has_areas: false,
         }
     }
 }
@@ -195,6 +205,19 @@ impl Schema {
         if self.has_mitigation_rule {
             s.push_str("  - { kind: requirement, needs_outgoing: mitigates, severity: warning }\n");
         }
+        if !self.readiness.is_empty() {
+            s.push_str("readiness:\n");
+            for rule in &self.readiness {
+                let _ = writeln!(s, "  - {rule}");
+            }
+        }
+        if self.has_areas {
+            s.push_str(
+                "areas:\n\
+                 \x20 - { title: Definition, kinds: [need, requirement], pages: [dashboard, matrices] }\n\
+                 \x20 - { title: Verification, kinds: [verification], pages: [readiness, coverage] }\n",
+            );
+        }
         s
     }
 }
@@ -232,6 +255,8 @@ const WORDS: [&str; 24] = [
 pub(crate) struct Project {
     pub(crate) schema: Schema,
     pub(crate) files: BTreeMap<String, Vec<Item>>,
+    /// Everything under `results/`.
+    pub(crate) results: Results,
     next: HashMap<&'static str, u32>,
     pub(crate) folders_made: u32,
 }
@@ -242,6 +267,7 @@ impl Project {
         let mut project = Project {
             schema: Schema::default(),
             files: BTreeMap::new(),
+            results: Results::default(),
             next: HashMap::new(),
             folders_made: 0,
         };
@@ -265,6 +291,7 @@ impl Project {
                 project.insert_md(folder, item);
             }
         }
+        results::seed(&mut project, rng);
         let fingerprints = project.fingerprints();
         for item in project.items_mut() {
             for link in &mut item.links {
@@ -290,6 +317,7 @@ impl Project {
             tags: Vec::new(),
             fields: Vec::new(),
             links: Vec::new(),
+            results: Vec::new(),
             body: if kind == Kind::Hazard {
                 String::new()
             } else {
@@ -374,6 +402,12 @@ impl Project {
             .collect()
     }
 
+    pub(crate) fn item(&self, id: &str) -> &Item {
+        self.items()
+            .find(|i| i.id == id)
+            .expect("BUG: no such item")
+    }
+
     pub(crate) fn item_mut(&mut self, id: &str) -> &mut Item {
         self.items_mut()
             .find(|i| i.id == id)
@@ -385,13 +419,21 @@ impl Project {
         if rel == CONFIG {
             return Some(self.schema.render());
         }
+        if rel.starts_with("results/") {
+            return self.results.text_of(rel);
+        }
         Some(render_file(rel, self.files.get(rel)?))
+    }
+
+    /// The paths of every content and results file.
+    fn paths(&self) -> impl Iterator<Item = &String> {
+        self.files.keys().chain(self.results.paths())
     }
 
     /// Every file of the project, rendered.
     pub(crate) fn rendered(&self) -> Vec<(String, String)> {
         std::iter::once(CONFIG)
-            .chain(self.files.keys().map(String::as_str))
+            .chain(self.paths().map(String::as_str))
             .map(|rel| (rel.to_owned(), self.text_of(rel).expect("BUG: listed")))
             .collect()
     }
@@ -426,11 +468,7 @@ impl Project {
                 continue;
             }
             let folder = format!("{rel}/");
-            let inside: Vec<&String> = self
-                .files
-                .keys()
-                .filter(|k| k.starts_with(&folder))
-                .collect();
+            let inside: Vec<&String> = self.paths().filter(|k| k.starts_with(&folder)).collect();
             if path.is_dir() && inside.is_empty() {
                 std::fs::remove_dir_all(&path).expect("remove folder");
             } else if path.is_file() {
@@ -514,6 +552,7 @@ fn mapping(item: &Item, indent: &str) -> String {
             .collect();
         let _ = writeln!(s, "{indent}  {kind}: [{}]", targets.join(", "));
     }
+    s.push_str(&results::render_entries(&item.results, indent));
     for (name, value) in &item.fields {
         let _ = writeln!(s, "{indent}{name}: \"{value}\"");
     }
