@@ -1,4 +1,7 @@
+//! Each runner's JUnit as written, positions of problems, and inputs that must never panic.
+
 use super::*;
+use crate::diagnostic::codes;
 
 const PYTEST: &[u8] = include_bytes!("../../../../tests/fixtures/junit/pytest.xml");
 const NEXTEST: &[u8] = include_bytes!("../../../../tests/fixtures/junit/nextest.xml");
