@@ -190,25 +190,61 @@ impl ResultInputs {
     }
 }
 
-/// Case lookup by `classname::name` and by `name`, over every file.
+/// Case lookup by `classname::name` and by `name`, over every file, and the cases each glob
+/// of the project matches.
 struct CaseIndex<'a> {
     files: &'a [ResultFile],
     by_name: HashMap<String, Vec<(usize, usize)>>,
+    /// Per glob pattern used by an entry, the cases it matches (in file order). All globs are
+    /// matched in one pass over the cases with one `GlobSet`: matching each glob against
+    /// every case would cost globs × cases.
+    by_glob: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl<'a> CaseIndex<'a> {
-    fn new(files: &'a [ResultFile]) -> CaseIndex<'a> {
+    fn new<'p>(files: &'a [ResultFile], patterns: impl Iterator<Item = &'p str>) -> CaseIndex<'a> {
         let mut by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut globs: Vec<&str> = patterns.collect();
+        globs.sort_unstable();
+        globs.dedup();
+        let mut set = globset::GlobSetBuilder::new();
+        let mut kept = Vec::new();
+        for pattern in globs {
+            // Invalid globs were reported when the item was read; they match nothing.
+            if let Ok(glob) = globset::Glob::new(pattern) {
+                set.add(glob);
+                kept.push(pattern);
+            }
+        }
+        let set = set.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        let mut by_glob: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut hits = Vec::new();
         for (f, file) in files.iter().enumerate() {
             for (c, case) in file.cases.iter().enumerate() {
                 let full = case.full_name();
+                if !set.is_empty() {
+                    hits.clear();
+                    set.matches_into(full.as_str(), &mut hits);
+                    let mut by_name_hits = Vec::new();
+                    set.matches_into(case.name.as_str(), &mut by_name_hits);
+                    hits.extend(by_name_hits);
+                    hits.sort_unstable();
+                    hits.dedup();
+                    for &g in &hits {
+                        by_glob.entry(kept[g].to_owned()).or_default().push((f, c));
+                    }
+                }
                 if full != case.name {
                     by_name.entry(case.name.clone()).or_default().push((f, c));
                 }
                 by_name.entry(full).or_default().push((f, c));
             }
         }
-        CaseIndex { files, by_name }
+        CaseIndex {
+            files,
+            by_name,
+            by_glob,
+        }
     }
 
     fn file(&self, path: &str) -> Option<usize> {
@@ -237,34 +273,19 @@ impl<'a> CaseIndex<'a> {
 
     /// Cases the entry names, in file order.
     fn matches(&self, entry: &ResultRef, only: Option<usize>) -> Vec<(usize, usize)> {
-        let mut found: Vec<(usize, usize)> = if entry.is_glob() {
-            let Ok(glob) = globset::Glob::new(&entry.case) else {
-                return vec![];
-            };
-            let matcher = glob.compile_matcher();
-            let mut found = Vec::new();
-            for (f, file) in self.files.iter().enumerate() {
-                if only.is_some_and(|o| o != f) {
-                    continue;
-                }
-                for (c, case) in file.cases.iter().enumerate() {
-                    if matcher.is_match(case.full_name()) || matcher.is_match(&case.name) {
-                        found.push((f, c));
-                    }
-                }
-            }
-            found
+        let hits = if entry.is_glob() {
+            self.by_glob.get(&entry.case)
         } else {
-            self.by_name
-                .get(&entry.case)
-                .map(|hits| {
-                    hits.iter()
-                        .copied()
-                        .filter(|(f, _)| only.is_none_or(|o| o == *f))
-                        .collect()
-                })
-                .unwrap_or_default()
+            self.by_name.get(&entry.case)
         };
+        let mut found: Vec<(usize, usize)> = hits
+            .map(|hits| {
+                hits.iter()
+                    .copied()
+                    .filter(|(f, _)| only.is_none_or(|o| o == *f))
+                    .collect()
+            })
+            .unwrap_or_default();
         found.sort_unstable();
         found.dedup();
         found
@@ -279,7 +300,13 @@ pub(crate) fn evaluate(project: &Project, inputs: ResultInputs) -> (Evidence, Ve
         unreadable,
         diagnostics: mut problems,
     } = inputs;
-    let index = CaseIndex::new(&files);
+    let globs = project
+        .items
+        .iter()
+        .flat_map(|item| &item.results)
+        .filter(|entry| entry.is_glob())
+        .map(|entry| entry.case.as_str());
+    let index = CaseIndex::new(&files, globs);
     let mut items: Vec<ItemEvidence> = project
         .items
         .iter()
