@@ -78,6 +78,8 @@ fn gate_json_and_markdown_carry_the_same_checklist() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
     assert_eq!(json["ready"], false);
     assert_eq!(json["configured"], true);
+    assert_eq!(json["evaluated"], "working tree");
+    assert!(json["commit"].is_null(), "not in git: {}", json["commit"]);
     let rules = json["rules"].as_array().expect("rules");
     let failing: Vec<&str> = rules
         .iter()
@@ -228,6 +230,15 @@ fn gate_with_a_baseline_judges_the_results_committed_at_its_ref() {
         "{}",
         stdout(&released)
     );
+    let json = gate(root, &["--baseline", "R1", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    let tagged = repo
+        .revparse_single("v1^{commit}")
+        .expect("v1")
+        .id()
+        .to_string();
+    assert_eq!(json["commit"], tagged.as_str(), "{json}");
+    assert_eq!(json["ready"], true);
 }
 
 #[test]
