@@ -438,7 +438,7 @@ fn migrations_apply_twice(db: &Db) {
     let applied = db.column("select description from _sqlx_migrations");
     assert_eq!(
         applied,
-        ["accounts", "mfa", "mirror"],
+        ["accounts", "mfa", "mirror", "evidence"],
         "each migration applied once"
     );
     assert!(db.ok(&["user", "list"]).contains("alice"));

@@ -45,7 +45,7 @@ use tracebook_model::Project;
 pub use builds::BuildRow;
 pub use error::MirrorError;
 
-use rows::{CHANGES, Cell, ITEM_FINGERPRINT, ITEMS, Row, SYNCED};
+use rows::{CHANGES, Cell, ITEM_EVIDENCE, ITEM_FINGERPRINT, ITEMS, Row, SYNCED};
 use sync::{Backend, TableDiff};
 
 /// The mirror tables in one database (SQLite or PostgreSQL), shared with the accounts.
@@ -216,6 +216,8 @@ impl Mirror {
             .chain(
                 diff.changed
                     .iter()
+                    // A new verdict from a new test run is not a change of the item.
+                    .filter(|(old, new)| !only_evidence_differs(old, new))
                     .map(|(old, new)| change(Some(old), Some(new), "modified")),
             )
             .chain(
@@ -274,4 +276,12 @@ fn now() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         })
+}
+
+/// Whether two rows of `mirror_items` differ in the evidence column alone.
+fn only_evidence_differs(old: &Row, new: &Row) -> bool {
+    old.iter()
+        .zip(new)
+        .enumerate()
+        .all(|(i, (a, b))| i == ITEM_EVIDENCE || a == b)
 }

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
+use tracebook_model::evidence::Verdict;
 use tracebook_model::{Direction, Project};
 
 /// How a column is bound and read back.
@@ -58,6 +59,7 @@ pub(super) const ITEMS: Table = Table {
         ("fingerprint", Text),
         ("path", Text),
         ("line", Int),
+        ("evidence", Text),
     ],
     key: 1,
     stamp: Some("changed_in"),
@@ -65,6 +67,8 @@ pub(super) const ITEMS: Table = Table {
 
 /// Column of [`ITEMS`] holding the fingerprint (for the change log).
 pub(super) const ITEM_FINGERPRINT: usize = 7;
+/// Column of [`ITEMS`] holding the evidence status (not an item change of the change log).
+pub(super) const ITEM_EVIDENCE: usize = 10;
 
 pub(super) const LINKS: Table = Table {
     name: "mirror_links",
@@ -186,7 +190,13 @@ fn items(project: &Project) -> Vec<Row> {
     project
         .items
         .iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(i, item)| {
+            let evidence = project
+                .evidence
+                .items
+                .get(i)
+                .map_or(Verdict::None, |e| e.status);
             let fields = item
                 .fields
                 .iter()
@@ -203,6 +213,7 @@ fn items(project: &Project) -> Vec<Row> {
                 Cell::Text(item.fingerprint.to_string()),
                 text(&item.source.file),
                 int(item.source.line),
+                text(evidence.as_str()),
             ]
         })
         .collect()

@@ -86,9 +86,10 @@ impl Fixture {
             "VER-001",
             "verification",
             "Occlusion bench test",
-            "method: test\n",
+            "method: test\nresults: [{ junit: results/ci/junit.xml, case: pump::occlusion }]\n",
             "  verifies: [SYS-001]\n",
         );
+        fixture.write("results/ci/junit.xml", &junit(""));
         fixture.write(
             "baselines/R1.yaml",
             "name: R1\ntitle: First release\nref: v1\napproved_by: [a.chen]\ndate: 2026-10-01\n",
@@ -158,10 +159,21 @@ impl Fixture {
             "VER-001",
             "verification",
             "Occlusion bench test",
-            "method: test\n",
+            "method: test\nresults: [{ junit: results/ci/junit.xml, case: pump::occlusion }]\n",
             "  verifies: [SYS-002]\n",
         );
+        self.write(
+            "results/ci/junit.xml",
+            &junit(r#"<failure message="alarm after 31 s"/>"#),
+        );
     }
+}
+
+/// A results file with the one case VER-001 names, passing or with `failure` inside.
+fn junit(failure: &str) -> String {
+    format!(
+        "<testsuite name=\"pump\">\n  <testcase classname=\"pump\" name=\"occlusion\">{failure}</testcase>\n</testsuite>\n"
+    )
 }
 
 fn load(root: &Path) -> Project {
@@ -280,6 +292,12 @@ async fn first_sync_writes_every_item_link_and_coverage_row(url: String) {
     assert_eq!(row.get::<i64, _>(6), 2);
     assert_eq!(row.get::<String, _>(7), "A. Chen <a.chen@example.com>");
     assert_eq!(row.get::<i64, _>(8), commit("a1").committed_at);
+    let passed: Vec<String> =
+        sqlx::query_scalar("select id from mirror_items where evidence = 'passed' order by id")
+            .fetch_all(mirror.pool())
+            .await
+            .unwrap();
+    assert_eq!(passed, ["SYS-001", "VER-001"]);
 }
 
 async fn resync_of_the_same_commit_writes_nothing(url: String) {
@@ -329,13 +347,14 @@ async fn converges_on_changed_removed_and_suspect_links(url: String) {
     let b = fixture.load();
 
     let report = mirror.sync(&b, &commit("b1")).await.unwrap();
-    // Items: SYS-002 retitled, SYS-003 gone (VER-001's row has no links, so it is unchanged).
+    // Items: SYS-002 retitled (and its evidence failed), SYS-003 gone; VER-001's case failed
+    // and SYS-001 lost its verification, so their evidence changed (a row holds no links).
     // Links: VER-001 -> SYS-002 new, SYS-002 -> STK-001 now suspect, VER-001 -> SYS-001 gone.
     assert_eq!(
         report,
         SyncReport {
             commit: "b1".to_owned(),
-            items_written: 1,
+            items_written: 3,
             items_deleted: 1,
             links_written: 2,
             links_deleted: 1,
@@ -371,7 +390,26 @@ async fn converges_on_changed_removed_and_suspect_links(url: String) {
             "select count(*) from mirror_items where changed_in = 'b1'"
         )
         .await,
-        1
+        3
+    );
+    let evidence: Vec<(String, String)> =
+        sqlx::query_as("select id, evidence from mirror_items order by id")
+            .fetch_all(mirror.pool())
+            .await
+            .unwrap();
+    let evidence: Vec<(&str, &str)> = evidence
+        .iter()
+        .map(|(id, e)| (id.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        evidence,
+        [
+            ("STK-001", "none"),
+            ("STK-002", "none"),
+            ("SYS-001", "none"),
+            ("SYS-002", "failed"),
+            ("VER-001", "failed"),
+        ]
     );
     let suspect: Vec<(String, String)> = sqlx::query_as(
         "select from_id, to_id
@@ -383,10 +421,10 @@ async fn converges_on_changed_removed_and_suspect_links(url: String) {
     .unwrap();
     assert_eq!(suspect, [("SYS-002".to_owned(), "STK-001".to_owned())]);
 
-    // And back to A: SYS-002 retitled again, SYS-003 there again.
+    // And back to A: SYS-002 retitled again, SYS-003 there again, the case passing again.
     let a = Fixture::new().load();
     let back = mirror.sync(&a, &commit("a1")).await.unwrap();
-    assert_eq!((back.items_written, back.items_deleted), (2, 0));
+    assert_eq!((back.items_written, back.items_deleted), (4, 0));
     assert_mirrors(&mirror, &a).await;
 }
 
