@@ -11,6 +11,7 @@ use tracebook_model::Project;
 use tracebook_model::readiness::{self, Readiness};
 
 use crate::cli::{GateArgs, GateFormat};
+use crate::report::escape_markdown as escape;
 
 pub(crate) fn gate(args: &GateArgs) -> Result<ExitCode> {
     let working = crate::commands::load(&args.root)?;
@@ -158,19 +159,4 @@ fn markdown(out: &mut impl Write, title: &str, label: &str, readiness: &Readines
         }
     }
     Ok(())
-}
-
-/// Messages come from test output: keep them from turning into Markdown or HTML.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '&'
-        ) {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -1,38 +1,19 @@
 //! `tracebook init`: a new project from a template embedded in the binary, that passes `check`.
 //!
-//! Two templates: the starter (a need, two requirements, a verification case) and the lifecycle
-//! template (src/templates/lifecycle/: every systems-engineering area, with a worked example).
+//! Two templates under src/templates/: the starter (a need, two requirements, a verification
+//! case) and the lifecycle template (every systems-engineering area, with a worked example).
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 use include_dir::{Dir, DirEntry, include_dir};
 
 use crate::cli::Template;
 
-/// The starter project, embedded so `init` works from any folder.
-const STARTER: [(&str, &str); 5] = [
-    ("tracebook.yaml", include_str!("starter/tracebook.yaml")),
-    (
-        "content/needs/STK-001.md",
-        include_str!("starter/content/needs/STK-001.md"),
-    ),
-    (
-        "content/requirements/SYS-001.md",
-        include_str!("starter/content/requirements/SYS-001.md"),
-    ),
-    (
-        "content/requirements/SYS-002.md",
-        include_str!("starter/content/requirements/SYS-002.md"),
-    ),
-    (
-        "content/verification/VER-001.md",
-        include_str!("starter/content/verification/VER-001.md"),
-    ),
-];
-
-/// The lifecycle template: every file under src/templates/lifecycle/ (tracebook.yaml,
-/// content/**, results/**), so a file added there needs no code change.
+/// The templates, embedded so `init` works from any folder: every file under
+/// src/templates/NAME/, so a file added there needs no code change.
+static STARTER: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/templates/starter");
 static LIFECYCLE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/templates/lifecycle");
 
 /// Written by every template, unless the folder already has one.
@@ -79,26 +60,22 @@ pub(crate) fn init(dir: &Path, template: Template) -> Result<()> {
 }
 
 /// The name of `template` as `--template` spells it.
-fn template_name(template: Template) -> &'static str {
-    match template {
-        Template::Starter => "starter",
-        Template::Lifecycle => "lifecycle",
-    }
+fn template_name(template: Template) -> String {
+    template
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned())
 }
 
 /// Project-relative path (with `/`) and contents of every file `template` writes, sorted by path.
 fn template_files(template: Template) -> Vec<(String, &'static [u8])> {
-    let mut files = match template {
-        Template::Starter => STARTER
-            .iter()
-            .map(|(path, text)| ((*path).to_owned(), text.as_bytes()))
-            .collect(),
-        Template::Lifecycle => {
-            let mut files = Vec::new();
-            collect(&LIFECYCLE, &mut files);
-            files
-        }
-    };
+    let mut files = Vec::new();
+    collect(
+        match template {
+            Template::Starter => &STARTER,
+            Template::Lifecycle => &LIFECYCLE,
+        },
+        &mut files,
+    );
     files.sort();
     files.push((".gitignore".to_owned(), GITIGNORE.as_bytes()));
     files

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use tracebook_generator::git::Repo;
 use tracebook_model::evidence::{Outcome, RUN_FILE, ResultFile, parse_junit};
 use tracebook_model::{CONFIG_FILE, is_valid_id};
 
@@ -115,20 +116,12 @@ fn counts(files: &[&ResultFile]) -> (usize, usize, usize, usize) {
     (tests, passed, failed, skipped)
 }
 
-/// The project's HEAD commit, with `+dirty` when the work tree has changes; None outside git.
+/// The project's HEAD commit, with `+dirty` when the project's files differ from it; `None`
+/// outside git.
 pub(crate) fn commit_of(root: &Path) -> Option<String> {
-    let repo = git2::Repository::discover(root).ok()?;
-    let head = repo.head().ok()?.peel_to_commit().ok()?;
-    let mut options = git2::StatusOptions::new();
-    options.include_untracked(false);
-    let dirty = repo
-        .statuses(Some(&mut options))
-        .is_ok_and(|s| s.iter().any(|e| e.status() != git2::Status::CURRENT));
-    Some(format!(
-        "{}{}",
-        head.id(),
-        if dirty { "+dirty" } else { "" }
-    ))
+    let head = Repo::discover(root).ok()??.head().ok()??;
+    let dirty = if head.is_dirty { "+dirty" } else { "" };
+    Some(format!("{}{dirty}", head.commit.id))
 }
 
 fn run_yaml(

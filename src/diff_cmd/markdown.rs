@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use tracebook_model::ChangeReport;
 
+use crate::report::escape_markdown as escape;
+
 /// At most this many items are named per list; the rest are counted.
 const MAX_LISTED: usize = 25;
 
@@ -104,19 +106,4 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
         }
     }
     Ok(())
-}
-
-/// Titles come from pull requests: keep them from breaking the table or adding markup.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\'
-        ) {
-            out.push('\\');
-        }
-        out.push(if c == '\n' { ' ' } else { c });
-    }
-    out
 }

@@ -153,7 +153,7 @@ fn init_starter_is_unchanged_by_default() {
     init_into(&starter, &["--template", "starter"]);
     let files = tree_snapshot(&default);
     assert_eq!(files, tree_snapshot(&starter));
-    let repo = repo_root().join("src/starter");
+    let repo = repo_root().join("src/templates/starter");
     let mut expected = tree_snapshot(&repo);
     expected.push((
         ".gitignore".into(),

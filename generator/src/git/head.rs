@@ -8,14 +8,14 @@ use super::{CommitInfo, GitError, Repo};
 
 /// Files and folders, relative to the project root, whose changes show on the site. Other
 /// files of the repository (code next to the project, `.tracebook/`) do not make a site stale.
-const PROJECT_PATHS: [&str; 3] = ["content", "tracebook.yaml", "baselines"];
+const PROJECT_PATHS: [&str; 4] = ["content", "tracebook.yaml", "baselines", "results"];
 
 /// HEAD of the work tree holding a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Head {
     /// The commit HEAD points at.
     pub commit: CommitInfo,
-    /// `content/`, `tracebook.yaml` or `baselines/` differ from the commit: staged, unstaged or
+    /// `content/`, `tracebook.yaml`, `baselines/` or `results/` differ from the commit: staged, unstaged or
     /// untracked (not ignored) changes.
     pub is_dirty: bool,
 }

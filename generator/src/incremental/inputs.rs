@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tracebook_model::evidence::ResultInputs;
+use tracebook_model::evidence::{ParsedResults, ResultInputs};
 use tracebook_model::{
     CONFIG_FILE, Config, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file,
     is_content_file, is_results_input, missing_config, parse_file,
@@ -33,9 +33,8 @@ pub(crate) struct InputCache {
     config_diagnostics: Vec<Diagnostic>,
     files: BTreeMap<Arc<str>, ParsedFile>,
     baselines: BTreeMap<Arc<str>, String>,
-    /// `results/**` files as read (parsed when the project is assembled: a results file is
-    /// read whole by one item or many, and parsing is cheap next to reading).
-    results: BTreeMap<Arc<str>, Vec<u8>>,
+    /// `results/**` files, parsed when read (JUnit files shared with each assembled project).
+    results: BTreeMap<Arc<str>, ParsedResults>,
     is_loaded: bool,
     /// The content files read again or dropped since [`Self::take_reread`] was last called;
     /// `None`: all of them (a full reload).
@@ -87,12 +86,7 @@ impl InputCache {
                 .iter()
                 .map(|(rel, text)| (rel.clone(), text.clone()))
                 .collect(),
-            results: ResultInputs::parse(
-                self.results
-                    .iter()
-                    .map(|(rel, bytes)| (rel.clone(), bytes.clone()))
-                    .collect(),
-            ),
+            results: ResultInputs::from_parsed(self.results.values().cloned()),
         };
         assemble(root, inputs)
     }
@@ -104,7 +98,7 @@ impl InputCache {
             config_diagnostics: self.config_diagnostics,
             files: self.files.into_values().collect(),
             baselines: self.baselines.into_iter().collect(),
-            results: ResultInputs::parse(self.results.into_iter().collect()),
+            results: ResultInputs::from_parsed(self.results.into_values()),
         };
         assemble(root, inputs)
     }
@@ -176,7 +170,9 @@ impl InputCache {
         let found = files_at(root, rel, is_results_input)?;
         for (rel, path) in &found {
             let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
-            self.results.insert(rel.clone(), bytes);
+            if let Some(parsed) = ParsedResults::parse(rel, &bytes) {
+                self.results.insert(rel.clone(), parsed);
+            }
         }
         Ok(found.len())
     }

@@ -121,7 +121,7 @@ pub struct ItemEvidence {
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     /// Results files that could be read, by path.
-    pub files: Vec<ResultFile>,
+    pub files: Vec<Arc<ResultFile>>,
     /// Run metadata (`results/<run>/run.yaml`), by path.
     pub runs: Vec<Run>,
     /// Per item, in the order of `Project::items`.
@@ -154,8 +154,8 @@ impl Evidence {
 /// Parsed results inputs: files that parsed, and problems of those that did not.
 #[derive(Debug, Default)]
 pub struct ResultInputs {
-    /// Parsed JUnit files.
-    pub files: Vec<ResultFile>,
+    /// Parsed JUnit files (shared: a long-lived builder keeps them between builds).
+    pub files: Vec<Arc<ResultFile>>,
     /// Parsed run metadata.
     pub runs: Vec<Run>,
     /// Paths of results files that exist but could not be read (reported already).
@@ -164,23 +164,60 @@ pub struct ResultInputs {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One `results/**` file, parsed: what a builder keeps per path, so that a rebuild parses only
+/// the results files that changed.
+#[derive(Debug, Clone)]
+pub enum ParsedResults {
+    /// A JUnit file.
+    Junit(Arc<ResultFile>),
+    /// A run's `run.yaml`.
+    Run(Run),
+    /// A file that could not be read: its problem, and whether it is a JUnit file (then the
+    /// entries naming it are missing evidence "that could not be read").
+    Unreadable(Diagnostic, bool),
+}
+
+impl ParsedResults {
+    /// Parses a `results/**` file: JUnit `*.xml` or `run.yaml`; `None` for other paths.
+    pub fn parse(path: &Arc<str>, bytes: &[u8]) -> Option<ParsedResults> {
+        if is_results_file(path) {
+            Some(match parse_junit(path, bytes) {
+                Ok(file) => ParsedResults::Junit(Arc::new(file)),
+                Err(d) => ParsedResults::Unreadable(d, true),
+            })
+        } else if is_run_file(path) {
+            Some(match parse_run(path, bytes) {
+                Ok(run) => ParsedResults::Run(run),
+                Err(d) => ParsedResults::Unreadable(d, false),
+            })
+        } else {
+            None
+        }
+    }
+}
+
 impl ResultInputs {
     /// Parses `results/**` files: JUnit `*.xml` and `run.yaml`; other paths are ignored.
     pub fn parse(files: Vec<(Arc<str>, Vec<u8>)>) -> ResultInputs {
+        ResultInputs::from_parsed(
+            files
+                .iter()
+                .filter_map(|(path, bytes)| ParsedResults::parse(path, bytes)),
+        )
+    }
+
+    /// The inputs made of files parsed earlier.
+    pub fn from_parsed(parsed: impl IntoIterator<Item = ParsedResults>) -> ResultInputs {
         let mut inputs = ResultInputs::default();
-        for (path, bytes) in files {
-            if is_results_file(&path) {
-                match parse_junit(&path, &bytes) {
-                    Ok(file) => inputs.files.push(file),
-                    Err(d) => {
-                        inputs.diagnostics.push(d);
-                        inputs.unreadable.push(path);
+        for file in parsed {
+            match file {
+                ParsedResults::Junit(file) => inputs.files.push(file),
+                ParsedResults::Run(run) => inputs.runs.push(run),
+                ParsedResults::Unreadable(d, is_junit) => {
+                    if is_junit {
+                        inputs.unreadable.push(Arc::clone(&d.span.file));
                     }
-                }
-            } else if is_run_file(&path) {
-                match parse_run(&path, &bytes) {
-                    Ok(run) => inputs.runs.push(run),
-                    Err(d) => inputs.diagnostics.push(d),
+                    inputs.diagnostics.push(d);
                 }
             }
         }
@@ -193,7 +230,7 @@ impl ResultInputs {
 /// Case lookup by `classname::name` and by `name`, over every file, and the cases each glob
 /// of the project matches.
 struct CaseIndex<'a> {
-    files: &'a [ResultFile],
+    files: &'a [Arc<ResultFile>],
     by_name: HashMap<String, Vec<(usize, usize)>>,
     /// Per glob pattern used by an entry, the cases it matches (in file order). All globs are
     /// matched in one pass over the cases with one `GlobSet`: matching each glob against
@@ -202,7 +239,10 @@ struct CaseIndex<'a> {
 }
 
 impl<'a> CaseIndex<'a> {
-    fn new<'p>(files: &'a [ResultFile], patterns: impl Iterator<Item = &'p str>) -> CaseIndex<'a> {
+    fn new<'p>(
+        files: &'a [Arc<ResultFile>],
+        patterns: impl Iterator<Item = &'p str>,
+    ) -> CaseIndex<'a> {
         let mut by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut globs: Vec<&str> = patterns.collect();
         globs.sort_unstable();
