@@ -2,9 +2,9 @@
 //! which errors an edit would add.
 //!
 //! `tracebook_generator::load` returns an assembled project with no way to swap one file's
-//! parse, so this reads the same files the same way (`tracebook.yaml`, `content/**` and
-//! `baselines/*`, `results/**`, sorted, symlinks skipped as walkdir skips them) and keeps each file's bytes and
-//! parse, with its [`Stamp`]. A later [`Snapshot::load`] with the previous snapshot re-reads only
+//! parse, so this reads the same files the same way (`tracebook.yaml`, `content/**`,
+//! `baselines/*` and `results/**`, sorted, symlinks skipped as walkdir skips them) and keeps
+//! each file's bytes and parse, with its [`Stamp`]. A later [`Snapshot::load`] with the previous snapshot re-reads only
 //! files whose stamp does not prove them unchanged, re-parses only those whose bytes differ, and
 //! re-assembles only when something differs. Baseline refs are not re-checked: an item edit
 //! cannot change them.
@@ -32,7 +32,7 @@ pub struct Snapshot {
     content: Vec<Entry<ParsedFile>>,
     /// Baseline and results files (`baselines/*`, then `results/**`), each sorted by path
     /// (their bytes are all we keep).
-    baselines: Vec<Entry<()>>,
+    kept_as_bytes: Vec<Entry<()>>,
     project: Arc<Project>,
 }
 
@@ -94,26 +94,26 @@ impl Snapshot {
             kept += usize::from(is_kept);
             content.push(entry);
         }
-        let mut baselines = Vec::new();
+        let mut kept_as_bytes = Vec::new();
         let raw = list_files(root, "baselines", is_baseline_file)?
             .into_iter()
             .chain(list_files(root, "results", is_results_input)?);
         for (rel, path, meta) in raw {
-            let old = previous.and_then(|p| find(&p.baselines, &rel));
+            let old = previous.and_then(|p| find(&p.kept_as_bytes, &rel));
             let (entry, is_kept) = load_entry(rel, &path, &meta, start, old, |_, _| ())?;
             kept += usize::from(is_kept);
-            baselines.push(entry);
+            kept_as_bytes.push(entry);
         }
         let project = match previous {
-            Some(p) if kept == content.len() + baselines.len() && kept == p.file_count() => {
+            Some(p) if kept == content.len() + kept_as_bytes.len() && kept == p.file_count() => {
                 Arc::clone(&p.project)
             }
-            _ => Arc::new(assemble(config.as_ref(), &content, &baselines)),
+            _ => Arc::new(assemble(config.as_ref(), &content, &kept_as_bytes)),
         };
         Ok(Snapshot {
             config,
             content,
-            baselines,
+            kept_as_bytes,
             project,
         })
     }
@@ -166,11 +166,11 @@ impl Snapshot {
             Ok(i) => content[i] = entry,
             Err(i) => content.insert(i, entry),
         }
-        let project = assemble(self.config.as_ref(), &content, &self.baselines);
+        let project = assemble(self.config.as_ref(), &content, &self.kept_as_bytes);
         Snapshot {
             config: self.config.clone(),
             content,
-            baselines: self.baselines.clone(),
+            kept_as_bytes: self.kept_as_bytes.clone(),
             project: Arc::new(project),
         }
     }
@@ -200,7 +200,7 @@ impl Snapshot {
     }
 
     fn file_count(&self) -> usize {
-        self.content.len() + self.baselines.len()
+        self.content.len() + self.kept_as_bytes.len()
     }
 }
 
@@ -284,7 +284,7 @@ fn is_entry_current<T>(
 fn assemble(
     config: Option<&Entry<ConfigParse>>,
     content: &[Entry<ParsedFile>],
-    baselines: &[Entry<()>],
+    kept_as_bytes: &[Entry<()>],
 ) -> Project {
     let (config, config_diagnostics) = match config {
         Some(entry) => (
@@ -300,12 +300,12 @@ fn assemble(
             diagnostics: e.data.parsed.diagnostics.clone(),
         })
         .collect();
-    let results = baselines
+    let results = kept_as_bytes
         .iter()
         .filter(|e| is_results_input(&e.data.rel))
         .map(|e| (Arc::clone(&e.data.rel), e.data.bytes.clone()))
         .collect();
-    let baselines = baselines
+    let baselines = kept_as_bytes
         .iter()
         .filter(|e| is_baseline_file(&e.data.rel))
         .map(|e| {

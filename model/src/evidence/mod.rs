@@ -375,7 +375,6 @@ pub(crate) fn evaluate(project: &Project, inputs: ResultInputs) -> (Evidence, Ve
             }
         }
     }
-    drop(index);
     (Evidence { files, runs, items }, problems)
 }
 

@@ -863,7 +863,7 @@ fn doctype_processing_instructions_and_comments_are_ignored() {
 }
 
 #[test]
-fn large_files_stay_linear() {
+fn a_one_line_file_of_20000_cases_and_a_huge_trace_is_read_whole() {
     // One line (as pytest writes), 20 000 cases and a 1 MB stack trace.
     let mut xml = String::from("<testsuites><testsuite name=\"big\">");
     for i in 0..20_000 {
