@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use tracebook_api::accounts::database_url;
-use tracebook_api::mirror::{Mirror, MirrorCommit};
 use tracebook_generator::git::Repo;
+use tracebook_store::accounts::database_url;
+use tracebook_store::mirror::{Mirror, MirrorCommit};
 
 use crate::cli::DbArgs;
 use crate::user_cmd::redacted;

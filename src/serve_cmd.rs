@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use tracebook_api::accounts::{AccountStore, database_url};
-use tracebook_api::edits::Editor;
 use tracebook_api::publishing::Publishing;
 use tracebook_api::{AppState, ServerConfig};
+use tracebook_edit::Editor;
 use tracebook_generator::{BuildInfo, Changes, SearchIndex, SiteBuilder, SiteOptions, Theme};
+use tracebook_store::accounts::{AccountStore, database_url};
 use tracebook_worker::{
     ConsumerOptions, Queue, RedisQueue, RedisQueueOptions, RunOutcome, Runner, Source,
 };

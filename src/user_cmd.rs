@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use tracebook_api::accounts::{
+use tracebook_store::accounts::{
     AccountStore, MIN_PASSWORD_LEN, Role, TokenInfo, User, database_url,
 };
 
@@ -184,7 +184,7 @@ fn read_password(from_stdin: bool) -> Result<String> {
 /// Fails early, before a database is opened, with the store's own message.
 fn check_length(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(tracebook_api::accounts::Error::ShortPassword.into());
+        return Err(tracebook_store::accounts::Error::ShortPassword.into());
     }
     Ok(())
 }

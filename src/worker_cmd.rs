@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rustix::fs::{FlockOperation, flock};
-use tracebook_api::MirrorStep;
-use tracebook_api::accounts::database_url;
 use tracebook_generator::SearchIndex;
+use tracebook_store::MirrorStep;
+use tracebook_store::accounts::database_url;
 use tracebook_worker::{
     AfterPublish, Consumer, ConsumerOptions, Queue, RedisQueue, RedisQueueOptions, Runner,
     RunnerOptions, SearchStep, Source,
@@ -123,7 +123,7 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
         let database = database_url(&root, args.database_url.as_deref());
         if args.check {
             queue.ping().await?;
-            tracebook_api::mirror::Mirror::open(&database)
+            tracebook_store::mirror::Mirror::open(&database)
                 .await
                 .with_context(|| format!("opening {}", redacted(&database)))?;
             println!(

@@ -31,6 +31,28 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The HTTP status of an edit engine error (the engine knows nothing of HTTP).
+pub(crate) trait EditStatus {
+    /// The status this error maps to.
+    fn status(&self) -> StatusCode;
+}
+
+impl EditStatus for tracebook_edit::EditError {
+    fn status(&self) -> StatusCode {
+        use tracebook_edit::EditError;
+        match self {
+            EditError::NotFound(_) => StatusCode::NOT_FOUND,
+            EditError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EditError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            EditError::Conflict(_) => StatusCode::CONFLICT,
+            EditError::Io { .. } | EditError::Git(_) | EditError::Task(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
 impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

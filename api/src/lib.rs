@@ -2,20 +2,15 @@
 //!
 //! `app(state)` builds the router with its whole middleware stack; the binary binds and serves
 //! it: the built site, sign-in and MFA pages, the JSON API and the edit form, all behind one
-//! middleware stack (see `middleware.rs` for its order). Commits queue a rebuild for the worker (tracebook-worker).
-//! Depends on tracebook-generator (and so the model); never the other way round.
+//! middleware stack (see `middleware.rs` for its order). Commits queue a rebuild for the worker
+//! (tracebook-worker). Accounts come from tracebook-store, edits from tracebook-edit; nothing
+//! below this crate knows about HTTP.
 
-/// Users, API tokens and the audit log (issue 5); public as a unit with its own `Error`.
-pub mod accounts;
 /// Who a request comes from and the layers that decide it.
 pub mod auth;
 mod config;
-/// The edit engine behind the write API (issue 5): `Editor`, `EditError`; no routes yet.
-pub mod edits;
 mod error;
 mod middleware;
-pub mod mirror;
-mod mirror_step;
 mod openapi;
 mod pages;
 /// `tracebook preview`: the local, read-only preview with live reload.
@@ -25,10 +20,15 @@ pub mod publishing;
 mod routes;
 mod site_files;
 mod state;
+mod views;
+
+// The account store (tracebook-store) and the edit engine (tracebook-edit) are crates of their
+// own; the routes reach them as `crate::accounts` and `crate::edits`.
+use tracebook_edit as edits;
+use tracebook_store::accounts;
 
 pub use config::ServerConfig;
 pub use error::ApiError;
-pub use mirror_step::MirrorStep;
 pub use routes::webhook_signature;
 pub use state::AppState;
 

@@ -15,9 +15,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::edits::{DiagnosticView, ItemSummary, ItemView, LinkTarget, NewItem, Patch};
+use crate::edits::{LinkTarget, NewItem, Patch};
 use crate::routes::items::{self, ErrorBody, ItemList, Written};
 use crate::state::AppState;
+use crate::views::{DiagnosticView, ItemSummary, ItemView};
 
 /// The session cookie's name (`auth::cookie::SESSION_COOKIE`, private to `auth`).
 const SESSION_COOKIE: &str = "tb_session";

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use sqlx::Connection;
-use tracebook_api::accounts::{AccountStore, database_url};
+use tracebook_store::accounts::{AccountStore, database_url};
 
 use crate::common::{code, stderr, stdout, tracebook};
 

@@ -20,9 +20,11 @@ use tracebook_worker::Waited;
 
 use crate::accounts::Role;
 use crate::auth::Principal;
-use crate::edits::{Author, ETag, EditError, Editor, ItemView, Patch};
+use crate::edits::{Author, ETag, EditError, Editor, Patch};
+use crate::error::EditStatus;
 use crate::pages;
 use crate::state::AppState;
+use crate::views::{ItemView, viewed};
 
 /// How long a save waits for the rebuilt site before sending the browser on anyway (the
 /// request timeout is 30 s, and the edit itself comes first).
@@ -110,7 +112,7 @@ async fn edit_item_form(
         Ok(editor) => editor,
         Err((status, message)) => return page.refuse(status, &message),
     };
-    match editor.item(&id).await {
+    match editor.item(&id).await.map(viewed) {
         Ok((item, etag)) => page
             .with_item(&item)
             .render(StatusCode::OK, &EditForm::of(&item, &etag)),
@@ -130,7 +132,7 @@ async fn save_item_form(
         Ok(editor) => editor,
         Err((status, message)) => return page.refuse(status, &message),
     };
-    let (item, etag) = match editor.item(&id).await {
+    let (item, etag) = match editor.item(&id).await.map(viewed) {
         Ok(found) => found,
         Err(err) => return page.failed(&form, &err),
     };
@@ -155,7 +157,7 @@ async fn save_item_form(
             see_other(&item_page(&item.id))
         }
         // Changed between our read and the update: show the newest version.
-        Err(EditError::Stale { current }) => match editor.item(&id).await {
+        Err(EditError::Stale { current }) => match editor.item(&id).await.map(viewed) {
             Ok((theirs, etag)) => page.stale(form, &theirs, &etag),
             Err(_) => page.stale(form, &item, &current),
         },

@@ -33,6 +33,7 @@ use crate::auth::Principal;
 use crate::edits::{Author, Commit, ETag, Editor, NewItem, Patch, Snapshot};
 use crate::error::{ApiError, blocking};
 use crate::state::AppState;
+use crate::views::viewed;
 use failure::Failure;
 
 /// The domain of commit authors' addresses: users have no email column, and `.invalid` (RFC
@@ -107,7 +108,7 @@ pub(crate) async fn list_items(
         ("If-None-Match" = Option<String>, Header, description = "ETags the client holds"),
     ),
     responses(
-        (status = 200, description = "The item", body = crate::edits::ItemView,
+        (status = 200, description = "The item", body = crate::views::ItemView,
             headers(("ETag" = String, description = "Strong validator of the item"))),
         (status = 304, description = "The client's copy is current",
             headers(("ETag" = String, description = "Strong validator of the item"))),
@@ -124,8 +125,8 @@ pub(crate) async fn get_item(
     principal.require(Role::Viewer)?;
     let Path(id) = id?;
     let (view, etag) = match &state.editor {
-        Some(editor) => editor.item(&id).await?,
-        None => snapshot(&state).await?.item(&id)?,
+        Some(editor) => viewed(editor.item(&id).await?),
+        None => viewed(snapshot(&state).await?.item(&id)?),
     };
     let headers_out = [
         (header::ETAG, etag_header(&etag)?),

@@ -1,7 +1,7 @@
 //! Sign-in and out, wrong passwords, rate limits, CSRF, bearer tokens, first-run setup.
 
 use tracebook_api::ServerConfig;
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, PASSWORD, TestServer, config, on_both_databases};
 

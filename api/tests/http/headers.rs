@@ -2,7 +2,7 @@
 //! API refusal; HSTS only over https.
 
 use tracebook_api::ServerConfig;
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer, config, on_both_databases};
 

@@ -2,7 +2,7 @@
 //! concurrent writers, a 422 that leaves the repository untouched, id allocation, retiring an
 //! item, and ids that try to become paths.
 
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer, on_both_databases};
 

@@ -2,7 +2,7 @@
 //! MFA-required redirect.
 
 use tracebook_api::ServerConfig;
-use tracebook_api::accounts::{Role, totp_code_at};
+use tracebook_store::accounts::{Role, totp_code_at};
 
 use crate::support::{Db, PASSWORD, TestServer, config, on_both_databases, unix_now};
 

@@ -1,6 +1,6 @@
 //! What each role may reach: viewers read, editors also edit, admins also manage accounts.
 
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer, on_both_databases};
 

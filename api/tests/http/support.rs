@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use git2::{Repository, Signature};
 use sqlx::Connection;
-use tracebook_api::accounts::{AccountStore, Role, database_url};
-use tracebook_api::edits::Editor;
 use tracebook_api::publishing::Publishing;
 use tracebook_api::{AppState, ServerConfig};
+use tracebook_edit::Editor;
+use tracebook_store::accounts::{AccountStore, Role, database_url};
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";

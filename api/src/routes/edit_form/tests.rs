@@ -117,7 +117,7 @@ impl Fixture {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let (item, etag) = self.editor().item("SYS-001").await.expect("item");
         assert!(reply.body.contains(&attr(etag.as_str())), "{}", reply.body);
-        EditForm::of(&item, &etag)
+        EditForm::of(&crate::views::ItemView::from(&item), &etag)
     }
 
     fn editor(&self) -> &Editor {

@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::edits::{DiagnosticView, EditError};
+use crate::edits::EditError;
 use crate::error::ApiError;
+use crate::error::EditStatus;
+use crate::views::DiagnosticView;
 
 /// The body of every error answer of the item routes.
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tracebook_model::{Item, natural_cmp};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::edits::ItemSummary;
+use crate::views::ItemSummary;
 
 /// Items per page when the query does not say.
 pub(crate) const DEFAULT_LIMIT: usize = 100;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use git2::{Repository, Signature};
-use tracebook_api::edits::{Author, ETag, EditError, Editor, NewItem, Patch};
+use tracebook_edit::{Author, ETag, EditError, Editor, NewItem, Patch};
 
 const CONFIG: &str = "project: T
 kinds:
@@ -129,8 +129,10 @@ async fn reads_an_item_with_a_strong_etag() {
     let editor = fx.editor();
     let (item, etag) = editor.item("SYS-001").await.unwrap();
     assert_eq!(item.title, "Alarm");
-    assert_eq!(item.links["derives_from"], [serde_json::json!("STK-001")]);
-    assert_eq!(item.fields["priority"], "high");
+    let links: Vec<_> = item.links.iter().map(|l| (&*l.kind, &*l.target)).collect();
+    assert_eq!(links, [("derives_from", "STK-001")]);
+    let fields: Vec<_> = item.fields.iter().map(|f| (&*f.name, &f.value)).collect();
+    assert_eq!(fields, [("priority", &serde_json::json!("high"))]);
     assert!(
         etag.as_str().starts_with('"') && etag.as_str().len() == 18,
         "{etag}"
@@ -183,7 +185,6 @@ async fn stale_etag_is_refused_and_nothing_is_committed() {
         .await
         .unwrap_err();
     assert!(matches!(err, EditError::Stale { .. }), "{err:?}");
-    assert_eq!(err.status(), 412);
     assert_eq!(fx.head(), head);
     assert_eq!(fx.read("content/req/SYS-001.md"), SYS);
 }
@@ -235,7 +236,6 @@ async fn edit_adding_an_error_is_invalid_and_leaves_the_repository_untouched() {
         diagnostics.iter().any(|d| d.code.to_string() == "E0203"),
         "{diagnostics:?}"
     );
-    assert_eq!(err.status(), 422);
     assert_eq!(fx.head(), head);
     assert_eq!(fx.read("content/req/SYS-001.md"), SYS);
     assert_eq!(fx.repo().statuses(None).unwrap().len(), 0);

@@ -48,21 +48,6 @@ pub enum EditError {
 }
 
 impl EditError {
-    /// The HTTP status this error maps to.
-    pub fn status(&self) -> axum::http::StatusCode {
-        use axum::http::StatusCode;
-        match self {
-            EditError::NotFound(_) => StatusCode::NOT_FOUND,
-            EditError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
-            EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            EditError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            EditError::Conflict(_) => StatusCode::CONFLICT,
-            EditError::Io { .. } | EditError::Git(_) | EditError::Task(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
-    }
-
     /// An I/O error about `path`.
     pub(super) fn io(
         action: &'static str,

@@ -27,6 +27,6 @@ pub use password::MIN_PASSWORD_LEN;
 pub use role::Role;
 pub use session::Session;
 pub use store::{AccountStore, AuditEntry, User, database_url};
-pub(crate) use token::sha256_hex;
+pub use token::sha256_hex;
 pub use token::{TOKEN_PREFIX, TokenInfo};
 pub use totp::{new_totp_secret, otpauth_uri, qr_svg, totp_code_at, totp_matching_step};

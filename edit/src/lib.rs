@@ -11,19 +11,19 @@
 //! checked to be inside `ROOT/content`.
 
 mod cache;
+mod change;
 mod error;
 mod etag;
 mod git;
 mod paths;
 mod snapshot;
 mod stamp;
-mod view;
 mod write;
 
+pub use change::{LinkTarget, NewItem, Patch};
 pub use error::EditError;
 pub use etag::ETag;
 pub use snapshot::Snapshot;
-pub use view::{DiagnosticView, ItemSummary, ItemView, LinkTarget, NewItem, Patch};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,7 +89,7 @@ impl Editor {
     }
 
     /// The item with `id` as it is on disk, and its ETag.
-    pub async fn item(&self, id: &str) -> Result<(ItemView, ETag), EditError> {
+    pub async fn item(&self, id: &str) -> Result<(Item, ETag), EditError> {
         let id = checked_id(id)?;
         self.run(false, move |inner| inner.cache.for_item(&id)?.item(&id))
             .await
@@ -174,11 +174,11 @@ impl Snapshot {
         Snapshot::load(root, None, CheckTime::system())
     }
 
-    /// Item `id` as the API shows it, and its ETag.
-    pub fn item(&self, id: &str) -> Result<(ItemView, ETag), EditError> {
+    /// Item `id`, and its ETag.
+    pub fn item(&self, id: &str) -> Result<(Item, ETag), EditError> {
         let id = checked_id(id)?;
         let (item, etag) = find(self, &id)?;
-        Ok((ItemView::from(item), etag))
+        Ok((item.clone(), etag))
     }
 }
 

@@ -8,10 +8,10 @@ use std::time::Instant;
 use tracebook_model::{Project, is_valid_id, render_item};
 
 use super::cache::{Checked, Loader};
+use super::change::{self, NewItem, Patch};
 use super::error::EditError;
 use super::etag::ETag;
 use super::snapshot::Snapshot;
-use super::view::{self, NewItem, Patch};
 use super::{Author, Commit, Inner, paths};
 
 impl Inner {
@@ -105,7 +105,7 @@ impl Inner {
             EditError::BadRequest(format!("kind `{}` has no id prefix", kind.name))
         })?;
         for (name, _) in &new.fields {
-            view::check_field_name(name)?;
+            change::check_field_name(name)?;
         }
         let folder = self.root.join("content").join(&kind.name);
         let id = next_id(project, prefix, |id| {

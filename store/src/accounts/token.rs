@@ -38,7 +38,7 @@ struct TokenRow {
 }
 
 /// SHA-256 of `text`, lowercase hex.
-pub(crate) fn sha256_hex(text: &str) -> String {
+pub fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use git2::{Repository, Signature};
-use tracebook_api::edits::{Author, ETag, EditError, Editor, Patch};
+use tracebook_edit::{Author, ETag, EditError, Editor, Patch};
 
 const CONFIG: &str = "project: T
 kinds:
