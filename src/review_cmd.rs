@@ -162,33 +162,10 @@ fn review_file(
     }
     if text != original {
         verify::same_items_but_stamps(project, file, &original, &text, plans)?;
-        write_atomically(&path, &text).with_context(|| format!("writing {file}"))?;
+        tracebook_generator::write_atomically(&path, text.as_bytes())
+            .with_context(|| format!("writing {file}"))?;
     }
     Ok(lines)
-}
-
-/// Replaces `path` by way of a temporary file in the same folder (a rename within one file
-/// system is atomic), keeping the original's permissions. Symlinks are followed so the link
-/// itself stays a link.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let path = fs::canonicalize(path)?;
-    let name = path
-        .file_name()
-        .context("BUG: a canonical file path has a name")?;
-    let tmp = path.with_file_name(format!(".{}.review.tmp", name.to_string_lossy()));
-    let permissions = fs::metadata(&path)?.permissions();
-    let written = (|| -> std::io::Result<()> {
-        let mut out = fs::File::create(&tmp)?;
-        out.write_all(text.as_bytes())?;
-        out.sync_all()?;
-        fs::set_permissions(&tmp, permissions)?;
-        fs::rename(&tmp, &path)
-    })();
-    if written.is_err() {
-        // Best effort: the error that matters is the one returned below.
-        let _ = fs::remove_file(&tmp);
-    }
-    Ok(written?)
 }
 
 mod verify {

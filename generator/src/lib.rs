@@ -13,10 +13,12 @@
 //!
 //! Beside it: [`load`] reads a project for the commands that do not render (`check`,
 //! `export`), the server-side search index ([`SearchIndex`]), git history and baselines
-//! ([`git`], [`Timeline`]). Depends on tracebook-model only; nothing here is async.
+//! ([`git`], [`Timeline`]), and [`write_atomically`] for every file a command replaces.
+//! Depends on tracebook-model only; nothing here is async.
 
 #![warn(missing_docs)]
 
+mod atomic_file;
 mod build_info;
 mod chart;
 mod error;
@@ -32,6 +34,7 @@ mod static_search;
 mod theme;
 mod timeline;
 
+pub use atomic_file::{create_atomically, write_atomically};
 pub use build_info::BuildInfo;
 pub use error::{Error, Result};
 pub use incremental::{Changes, FileCounts};
