@@ -13,8 +13,9 @@
 //!
 //! Beside it: [`load`] reads a project for the commands that do not render (`check`,
 //! `export`), the server-side search index ([`SearchIndex`]), git history and baselines
-//! ([`git`], [`Timeline`]), and [`write_atomically`] for every file a command replaces.
-//! Depends on tracebook-model only; nothing here is async.
+//! ([`git`], [`Timeline`]), `tracebook review`'s stamping ([`review_links`]) and `tracebook
+//! results import` ([`import_results`]), and [`write_atomically`] for every file a command
+//! replaces. Depends on tracebook-model only; nothing here is async.
 
 #![warn(missing_docs)]
 
@@ -28,6 +29,8 @@ mod load;
 mod markdown;
 mod publish;
 mod render;
+mod results_import;
+mod review;
 mod server_search;
 mod site_builder;
 mod static_search;
@@ -36,11 +39,13 @@ mod timeline;
 
 pub use atomic_file::{create_atomically, write_atomically};
 pub use build_info::BuildInfo;
-pub use error::{Error, Result};
+pub use error::{Error, Result, ReviewFailure};
 pub use incremental::{Changes, FileCounts};
 pub use load::load;
 pub use markdown::render_markdown;
 pub use render::BuildReport;
+pub use results_import::{Imported, import_results};
+pub use review::{ReviewEvent, review_links};
 pub use server_search::{
     DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT, Facets, Highlight, Hit, MAX_LIMIT as SEARCH_MAX_LIMIT,
     SearchIndex, SearchQuery, SearchResults, Snippet, SyncReport, index_dir as search_index_dir,
