@@ -3,7 +3,7 @@
 
     python3 scripts/bench.py [--sizes 1000,10000,100000] [--runs N] [--bin PATH]
                              [--work DIR] [--shared PATH] [--no-build] [--json FILE]
-                             [--fresh-dirs] [--no-search]
+                             [--fresh-dirs] [--no-search] [--search-bin PATH]
 
     python3 scripts/bench.py --sizes 200 --runs 1          # quick smoke run
 
@@ -22,12 +22,12 @@ What is measured, for each corpus size N (number of items):
   on this machine, today. The file count and total size of OUT are reported as well.
   `build` includes updating the server-side search index: `<DIR>/.tracebook` is
   removed before every build run, so every build indexes every item too.
-* The server-side search index (tantivy), unless `--no-search`: `tracebook search
-  --reindex --bench-queries FILE "" DIR` deletes the index, indexes every item and then
-  runs a fixed mix of 50 queries (SEARCH_QUERIES plus five ids of the corpus) inside
+* The server-side search index (tantivy), unless `--no-search`: the search bench
+  (`generator/benches/search.rs`: `search DIR FILE --limit 20`) deletes the index,
+  indexes every item and then runs a fixed mix of 50 queries (SEARCH_QUERIES plus five ids of the corpus) inside
   that one process: one untimed pass, then 5 timed passes of the whole mix (so query
   latency excludes process start and project load). Reported: the median index build
-  time (the sync, as the command measures it), the index size on disk, and the p50,
+  time (the sync, as the bench measures it), the index size on disk, and the p50,
   p99 and maximum of the 250 query latencies of the last run. Each query returns 20
   hits (the API's default) with snippets, and facet counts, as the API does.
 
@@ -65,7 +65,9 @@ How:
   keyed by N and a hash of the generator file, so a changed generator means a fresh
   corpus.
 
-Unless `--no-build` is given, `cargo build --release --locked -p tracebook` runs first.
+Unless `--no-build` is given, `cargo build --release --locked -p tracebook` runs first,
+and `cargo bench --no-run --locked -p tracebook-generator --bench search` (the release
+profile) builds the search bench unless `--no-search` is given.
 
 The report is a Markdown table followed by the targets (PASS/FAIL, only for the sizes
 that were run): build <= 2x the cp -r floor at 10k and 100k items, check < 0.3 s at
@@ -124,7 +126,11 @@ def parse_args(argv):
                          "right after deleting a large tree; see above)")
     ap.add_argument("--no-search", action="store_true",
                     help="skip the server-side search index benchmark")
+    ap.add_argument("--search-bin", default=None,
+                    help="search bench binary (default: built by cargo bench --no-run)")
     args = ap.parse_args(argv)
+    if args.no_build and not args.no_search and not args.search_bin:
+        ap.error("--no-build needs --search-bin (or --no-search)")
     try:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
@@ -134,6 +140,7 @@ def parse_args(argv):
     if args.runs is not None and args.runs < 1:
         ap.error("--runs must be at least 1")
     args.bin = os.path.abspath(args.bin) if args.bin else default_bin()
+    args.search_bin = os.path.abspath(args.search_bin) if args.search_bin else None
     args.work = os.path.abspath(args.work)
     args.shared = os.path.abspath(args.shared)
     return args
@@ -283,6 +290,28 @@ def cargo_build():
         raise CommandFailed(f"cannot run cargo: {e}")
     if code != 0:
         raise CommandFailed(f"cargo build failed ({describe_status(code)})")
+
+
+def cargo_build_search_bench():
+    """Build the search bench (release profile); returns the path of its binary."""
+    cmd = ["cargo", "bench", "--no-run", "--locked", "-p", "tracebook-generator", "--bench",
+           "search", "--message-format=json-render-diagnostics"]
+    progress(f"$ {' '.join(cmd)}")
+    try:
+        r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    except OSError as e:
+        raise CommandFailed(f"cannot run cargo: {e}")
+    if r.returncode != 0:
+        raise CommandFailed(f"cargo bench --no-run failed ({describe_status(r.returncode)})")
+    for line in r.stdout.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
+                and msg.get("target", {}).get("name") == "search"):
+            return msg["executable"]
+    raise CommandFailed("cargo bench --no-run did not report the search bench binary")
 
 
 def run_measured(cmd, log_prefix):
@@ -504,8 +533,7 @@ def bench_search(n, runs, args, corpus, log_dir, result):
     count = search_queries(corpus, queries)
 
     def search_cmd(i):
-        return [args.bin, "search", "--reindex", "--limit", "20", "--bench-queries", queries, "",
-                corpus]
+        return [args.search_bin, corpus, queries, "--limit", "20"]
     result["search"] = {"cmd": search_cmd(1), "samples": [], "queries": count}
     measure("search", n, runs, search_cmd, log_dir, accept=lambda c: c == 0,
             samples=result["search"]["samples"])
@@ -642,7 +670,8 @@ def write_json(path, machine, args, results, targets, error):
         "machine": machine,
         "args": {"sizes": args.sizes, "runs": args.runs, "bin": args.bin, "work": args.work,
                  "shared": args.shared, "no_build": args.no_build,
-                 "fresh_dirs": args.fresh_dirs, "no_search": args.no_search},
+                 "fresh_dirs": args.fresh_dirs, "no_search": args.no_search,
+                 "search_bin": args.search_bin},
         "results": results,
         "targets": [{"target": t, "measured": m, "pass": ok} for t, m, ok in targets],
         "error": error,
@@ -660,6 +689,8 @@ def main(argv=None):
     try:
         if not args.no_build:
             cargo_build()
+            if not args.no_search:
+                args.search_bin = cargo_build_search_bench()
         if not (os.path.isfile(args.bin) and os.access(args.bin, os.X_OK)):
             raise CommandFailed(f"tracebook binary not found or not executable: {args.bin}")
         gen = generator_path(args.shared)

@@ -144,12 +144,6 @@ pub(crate) struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SearchFormat::Human)]
     pub(crate) format: SearchFormat,
-    /// Benchmarks: delete the index first, so every item is indexed again.
-    #[arg(long, hide = true)]
-    pub(crate) reindex: bool,
-    /// Benchmarks: run each query of FILE (one per line) and print timings as JSON.
-    #[arg(long, hide = true, value_name = "FILE")]
-    pub(crate) bench_queries: Option<PathBuf>,
 }
 
 /// Arguments of `tracebook gate`.

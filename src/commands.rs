@@ -2,7 +2,7 @@
 //! environment.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -201,8 +201,6 @@ fn export(root: &Path, out: Option<&Path>) -> Result<ExitCode> {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-    std::fs::write(&tmp, format!("{text}\n"))
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    tracebook_generator::write_atomically(path, format!("{text}\n").as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -18,7 +18,7 @@ pub(crate) fn gate(args: &GateArgs) -> Result<ExitCode> {
     let (label, commit, project) = match &args.baseline {
         None => (
             "working tree".to_owned(),
-            crate::results_cmd::commit_of(&args.root),
+            tracebook_generator::git::head_label(&args.root),
             working,
         ),
         Some(name) => at_baseline(args, &working, name)?,

@@ -1,14 +1,13 @@
 //! `tracebook search`: brings the project's search index up to date (fast when nothing changed),
 //! runs one query and prints the ranked hits and the counts per kind and status. Also the
-//! search-index step of `tracebook build`, and two hidden benchmark options.
+//! search-index step of `tracebook build`. The search benchmark is `generator/benches/search.rs`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use serde::Serialize;
+use anyhow::Result;
 use tracebook_generator::{SearchIndex, SearchQuery, SearchResults, Snippet};
 use tracebook_model::Project;
 
@@ -16,31 +15,12 @@ use crate::cli::{SearchArgs, SearchFormat};
 
 pub(crate) fn search(options: SearchArgs) -> Result<ExitCode> {
     let root = &options.root;
-    let started = Instant::now();
     let project = crate::commands::load(root)?;
-    let loaded = started.elapsed();
-    let dir = tracebook_generator::search_index_dir(root);
-    if options.reindex && dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-    }
     let index = SearchIndex::open(root)?;
     let synced = Instant::now();
     let report = index.sync(&project)?;
     let sync_time = synced.elapsed();
     tracing::debug!(?report, ?sync_time, "search index synced");
-    if let Some(file) = &options.bench_queries {
-        let timings = Timings {
-            items: project.items.len(),
-            load_ms: loaded.as_secs_f64() * 1e3,
-            sync_ms: sync_time.as_secs_f64() * 1e3,
-            index_bytes: folder_size(&dir),
-            added: report.added,
-            queries: bench_queries(&index, file, options.limit)?,
-        };
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", serde_json::to_string(&timings)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let query = SearchQuery {
         text: options.query.clone(),
         kind: options.kind.clone(),
@@ -75,76 +55,6 @@ pub(crate) fn update_after_build(root: &Path, project: &Project) {
         }
         eprintln!("{message}");
     }
-}
-
-/// What `--bench-queries` prints, as one JSON object.
-#[derive(Serialize)]
-struct Timings {
-    items: usize,
-    load_ms: f64,
-    sync_ms: f64,
-    index_bytes: u64,
-    added: usize,
-    queries: Vec<QueryTiming>,
-}
-
-#[derive(Serialize)]
-struct QueryTiming {
-    query: String,
-    /// Wall time of each timed run, in microseconds.
-    us: Vec<f64>,
-    total: usize,
-    fuzzy: bool,
-}
-
-/// Timed runs of each query (after one untimed pass over the whole mix, which maps the index
-/// files in): the search call only, with `--limit` hits and their snippets.
-const BENCH_RUNS: usize = 5;
-
-fn bench_queries(index: &SearchIndex, file: &Path, limit: usize) -> Result<Vec<QueryTiming>> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let queries: Vec<SearchQuery> = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|text| SearchQuery {
-            limit,
-            ..SearchQuery::new(text)
-        })
-        .collect();
-    for query in &queries {
-        index.search(query)?;
-    }
-    let mut timings: Vec<QueryTiming> = Vec::with_capacity(queries.len());
-    for query in &queries {
-        let mut us = Vec::with_capacity(BENCH_RUNS);
-        let mut results = SearchResults::default();
-        for _ in 0..BENCH_RUNS {
-            let started = Instant::now();
-            results = index.search(query)?;
-            us.push(started.elapsed().as_secs_f64() * 1e6);
-        }
-        timings.push(QueryTiming {
-            query: query.text.clone(),
-            us,
-            total: results.total,
-            fuzzy: results.fuzzy,
-        });
-    }
-    Ok(timings)
-}
-
-fn folder_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok()?.metadata().ok())
-                .filter(|meta| meta.is_file())
-                .map(|meta| meta.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 /// Hits, one per block: `ID  kind  status  title`, then the snippet with the matched words

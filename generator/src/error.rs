@@ -42,10 +42,45 @@ pub enum Error {
     /// The git history could not be read.
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
+    /// `tracebook review` was asked for an unknown item or link kind; no file was touched.
+    #[error(transparent)]
+    ReviewPlan(#[from] tracebook_model::ReviewPlanError),
+    /// `tracebook review` could not stamp one file (files named before it are written).
+    #[error("reviewing links in {file}")]
+    Review {
+        /// The file, relative to the project root.
+        file: String,
+        /// What failed.
+        #[source]
+        source: ReviewFailure,
+    },
     /// An incremental build found a file it meant to reuse missing from both site folders;
     /// the builder then renders everything (never returned by a public function).
     #[error("a site file to reuse was missing; rendering everything")]
     Stale,
+}
+
+/// Why `tracebook review` could not stamp a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewFailure {
+    /// The file could not be read.
+    #[error("reading {0}")]
+    Read(String, #[source] std::io::Error),
+    /// The model could not stamp an item's links in the file's text.
+    #[error("stamping the links of {id}")]
+    Stamp {
+        /// The item.
+        id: String,
+        /// Why.
+        #[source]
+        source: tracebook_model::ReviewError,
+    },
+    /// The stamped text changes more than the stamps; nothing was written.
+    #[error("refusing to write: {0}")]
+    Refused(tracebook_model::UnplannedChange),
+    /// The stamped file could not be written.
+    #[error("writing {0}")]
+    Write(String, #[source] std::io::Error),
 }
 
 /// Result with [`Error`].

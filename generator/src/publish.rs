@@ -1,51 +1,13 @@
-//! Atomic publishing: render into a sibling staging folder, then swap it with the live one.
+//! Atomic publishing: the site is rendered into the spare folder beside the live one (see
+//! [`crate::SiteBuilder`]), then the two are swapped.
 //!
 //! Readers see either the old site or the new one, never a mix: on Linux the swap is one
-//! `renameat2(RENAME_EXCHANGE)`; elsewhere two renames leave a moment with no folder, but never
-//! a half-written one. A failed render removes the staging folder and leaves `out` untouched.
+//! `renameat2(RENAME_EXCHANGE)`; elsewhere three renames leave a moment with no folder, but
+//! never a half-written one.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// Renders with `render` into a staging folder next to `out`, then publishes it as `out`.
-pub fn publish<T>(out: &Path, render: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    let staging = sibling(out, "staging");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(Error::io("removing", &staging))?;
-    }
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
-    }
-    std::fs::create_dir(&staging).map_err(Error::io("creating", &staging))?;
-    let result = match render(&staging) {
-        Ok(value) => value,
-        Err(err) => {
-            // Best effort: the error that matters is the render's.
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(err);
-        }
-    };
-    swap_into_place(&staging, out)?;
-    Ok(result)
-}
-
-fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
-    if !out.exists() {
-        return std::fs::rename(staging, out).map_err(Error::io("publishing", out));
-    }
-    if exchange(staging, out).is_ok() {
-        // `staging` now holds the previous site.
-        return std::fs::remove_dir_all(staging).map_err(Error::io("removing", staging));
-    }
-    let old = sibling(out, "old");
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
-    }
-    std::fs::rename(out, &old).map_err(Error::io("publishing", out))?;
-    std::fs::rename(staging, out).map_err(Error::io("publishing", out))?;
-    std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))
-}
 
 /// Makes `spare` the live site `out` and leaves the previous site in `spare` (or no `spare` when
 /// there was no site yet). Returns whether `spare` now holds the previous site.
@@ -85,45 +47,4 @@ pub(crate) fn sibling(out: &Path, what: &str) -> PathBuf {
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.{what}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failed_render_leaves_old_site_and_no_staging() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        std::fs::create_dir(&out).expect("mkdir");
-        std::fs::write(out.join("index.html"), "old").expect("write");
-        let result: Result<()> = publish(&out, |staging| {
-            std::fs::write(staging.join("index.html"), "half").expect("write");
-            Err(Error::ContentErrors(1))
-        });
-        assert!(result.is_err());
-        assert_eq!(
-            std::fs::read_to_string(out.join("index.html")).expect("read"),
-            "old"
-        );
-        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
-    }
-
-    #[test]
-    fn successful_render_replaces_site() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        for text in ["one", "two"] {
-            publish(&out, |staging| {
-                std::fs::write(staging.join("index.html"), text)
-                    .map_err(Error::io("writing", staging))
-            })
-            .expect("publish");
-            assert_eq!(
-                std::fs::read_to_string(out.join("index.html")).expect("read"),
-                text
-            );
-        }
-        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
-    }
 }

@@ -209,7 +209,7 @@ impl SiteBuilder {
             &self.theme,
             &output,
             &options,
-            Some(&mut self.carry),
+            &mut self.carry,
             on_page,
         );
         let finished = rendered.and_then(|report| Ok((report, output.finish()?)));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use git2::{IndexAddOption, Repository, Signature};
 use scraper::{Html, Selector};
 use tempfile::TempDir;
-use tracebook_generator::{BuildInfo, BuildOptions, Theme, Timeline, build_site_with, load};
+use tracebook_generator::{BuildInfo, Changes, SiteBuilder, SiteOptions, Theme};
 
 /// The fixture `rel`, copied to `DIR/project`; committed when `commit`.
 fn project(rel: &str, commit: bool) -> (TempDir, PathBuf) {
@@ -48,19 +48,20 @@ fn head(root: &Path) -> String {
     commit.id().to_string()
 }
 
-/// Builds `root` into `DIR/site` the way `tracebook build` does, with `edit_links`.
+/// Builds `root` into `DIR/site` the way `tracebook build --full` does, with `edit_links`.
 fn build(root: &Path, edit_links: bool) -> PathBuf {
-    let project = load(root).expect("load");
-    assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
-    let timeline = Timeline::collect(root, &project).expect("timeline");
     let out = root.parent().expect("parent").join("site");
-    let options = BuildOptions {
-        timeline: timeline.as_ref(),
+    let options = SiteOptions {
         edit_links,
-        ..BuildOptions::default()
+        git: true,
+        full: true,
+        ..SiteOptions::default()
     };
     let theme = Theme::embedded().expect("theme");
-    build_site_with(&project, &theme, &out, &options, &|| ()).expect("build");
+    let mut builder = SiteBuilder::new(root, &out, theme, options);
+    let built = builder.build(&Changes::Unknown, &|| ());
+    let diagnostics = builder.project().map(|p| &p.diagnostics);
+    built.unwrap_or_else(|err| panic!("build: {err} {diagnostics:?}"));
     out
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use scraper::{Html, Selector};
-use tracebook_generator::{Theme, build_site, load, render_markdown};
+use tracebook_generator::{Changes, SiteBuilder, SiteOptions, Theme, render_markdown};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,18 +14,13 @@ fn fixture(rel: &str) -> PathBuf {
 
 /// Builds a fixture into a temp folder and returns the `<main>` of one page, whitespace-trimmed.
 fn main_of(project: &str, page: &str) -> String {
-    let project = load(&fixture(project)).expect("load");
-    assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("site");
-    build_site(
-        &project,
-        None,
-        &Theme::embedded().expect("theme"),
-        &out,
-        &|| (),
-    )
-    .expect("build");
+    let theme = Theme::embedded().expect("theme");
+    let mut builder = SiteBuilder::new(&fixture(project), &out, theme, SiteOptions::default());
+    let built = builder.build(&Changes::Unknown, &|| ());
+    let diagnostics = builder.project().map(|p| &p.diagnostics);
+    built.unwrap_or_else(|err| panic!("build: {err} {diagnostics:?}"));
     let html = std::fs::read_to_string(out.join(page)).expect("page");
     let doc = Html::parse_document(&html);
     let main = doc

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tracebook_generator::{Theme, build_site, load};
+use tracebook_generator::{Changes, SiteBuilder, SiteOptions, Theme};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -14,16 +14,11 @@ fn repo() -> PathBuf {
 
 /// Builds the project at `root` into `out`.
 fn build(root: &Path, out: &Path) {
-    let project = load(root).expect("load");
-    assert_eq!(project.counts().errors, 0, "{:?}", project.diagnostics);
-    build_site(
-        &project,
-        None,
-        &Theme::embedded().expect("theme"),
-        out,
-        &|| (),
-    )
-    .expect("build");
+    let theme = Theme::embedded().expect("theme");
+    let mut builder = SiteBuilder::new(root, out, theme, SiteOptions::default());
+    let built = builder.build(&Changes::Unknown, &|| ());
+    let diagnostics = builder.project().map(|p| &p.diagnostics);
+    built.unwrap_or_else(|err| panic!("build: {err} {diagnostics:?}"));
 }
 
 /// Runs the queries with the page's engine; one JSON answer per query.

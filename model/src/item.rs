@@ -289,35 +289,9 @@ fn read_item(
     body: Body<'_>,
     schema: Option<&Config>,
 ) -> Option<Item> {
-    let mut reserved = Reserved::default();
-    for (key, value) in entries {
-        match key.name.as_str() {
-            "id" => reserved.id = r.string(value, "id").map(|s| (s, value.pos)),
-            "kind" => reserved.kind = r.string(value, "kind").map(|s| (s, value.pos)),
-            "title" => reserved.title = r.string(value, "title"),
-            "status" => reserved.status = r.string(value, "status").map(|s| (s, value.pos)),
-            "tags" => reserved.tags = r.string_list(value, "tags"),
-            "links" => reserved.links = read_links(r, value),
-            "results" => reserved.results = crate::evidence::read_results(r, value),
-            _ => reserved.fields.push((key, value)),
-        }
-    }
+    let reserved = read_reserved(r, entries);
     let first_key = entries.first().map_or(pos, |(k, _)| k.pos);
-    for (name, present) in [
-        ("id", reserved.id.is_some()),
-        ("kind", reserved.kind.is_some()),
-        ("title", reserved.title.is_some()),
-    ] {
-        if !present {
-            let d = Diagnostic::error(
-                codes::MISSING_REQUIRED_KEY,
-                r.span(first_key),
-                format!("item has no `{name}`"),
-            )
-            .with_hint(format!("add `{name}: ...` to the item"));
-            r.push(d);
-        }
-    }
+    report_missing_keys(r, &reserved, first_key);
     let (id, id_pos) = reserved.id.clone()?;
     if !is_valid_id(&id) {
         let d = Diagnostic::error(
@@ -364,6 +338,43 @@ fn read_item(
         fingerprint,
         source,
     })
+}
+
+/// The reserved keys of an item; the other keys are its fields, checked by the schema.
+fn read_reserved<'n>(r: &mut Reader<'_>, entries: &'n [(Key, Node)]) -> Reserved<'n> {
+    let mut reserved = Reserved::default();
+    for (key, value) in entries {
+        match key.name.as_str() {
+            "id" => reserved.id = r.string(value, "id").map(|s| (s, value.pos)),
+            "kind" => reserved.kind = r.string(value, "kind").map(|s| (s, value.pos)),
+            "title" => reserved.title = r.string(value, "title"),
+            "status" => reserved.status = r.string(value, "status").map(|s| (s, value.pos)),
+            "tags" => reserved.tags = r.string_list(value, "tags"),
+            "links" => reserved.links = read_links(r, value),
+            "results" => reserved.results = crate::evidence::read_results(r, value),
+            _ => reserved.fields.push((key, value)),
+        }
+    }
+    reserved
+}
+
+/// An error at the item's first key for each of `id`, `kind` and `title` it lacks.
+fn report_missing_keys(r: &mut Reader<'_>, reserved: &Reserved<'_>, first_key: Pos) {
+    for (name, present) in [
+        ("id", reserved.id.is_some()),
+        ("kind", reserved.kind.is_some()),
+        ("title", reserved.title.is_some()),
+    ] {
+        if !present {
+            let d = Diagnostic::error(
+                codes::MISSING_REQUIRED_KEY,
+                r.span(first_key),
+                format!("item has no `{name}`"),
+            )
+            .with_hint(format!("add `{name}: ...` to the item"));
+            r.push(d);
+        }
+    }
 }
 
 fn read_links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {

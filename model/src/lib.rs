@@ -49,5 +49,8 @@ pub use project::{
     missing_config,
 };
 pub use readiness::{Area, Readiness, ReadinessRule};
-pub use review::{ReviewError, Stamp, StampOutcome, Stamped, stamp_links};
+pub use review::{
+    ReviewError, ReviewPlan, ReviewPlanError, Stamp, StampOutcome, Stamped, UnplannedChange,
+    check_stamped, plan_review, stamp_links,
+};
 pub use suggest::did_you_mean;

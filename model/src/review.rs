@@ -2,8 +2,12 @@
 //! edit: only the link target being stamped changes, so comments, key order, quoting,
 //! indentation and the Markdown body stay byte-for-byte as the author wrote them.
 //!
-//! Pure text in, text out; the caller reads and writes the file, and should re-parse the result
-//! with [`crate::parse_file`] before writing it.
+//! Pure text in, text out; the caller reads and writes the file, and checks the result with
+//! [`check_stamped`] before writing it. [`plan_review`] says which links to stamp.
+
+mod plan;
+
+pub use plan::{ReviewPlan, ReviewPlanError, UnplannedChange, check_stamped, plan_review};
 
 use crate::fingerprint::Fingerprint;
 use crate::text_edit::{self, Edit, Missing};

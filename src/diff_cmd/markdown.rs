@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tracebook_model::ChangeReport;
+use tracebook_model::{ChangeReport, ChangeSet};
 
 use crate::report::escape_markdown as escape;
 
@@ -11,6 +11,14 @@ use crate::report::escape_markdown as escape;
 const MAX_LISTED: usize = 25;
 
 pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
+    write_counts(out, report)?;
+    write_changed_items(out, &report.changes)?;
+    write_impacted(out, report)?;
+    write_coverage(out, report)
+}
+
+/// The heading and the table of counts.
+fn write_counts(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
     let changes = &report.changes;
     let suspect: usize = report.impact.iter().map(|i| i.suspect.len()).sum();
     writeln!(
@@ -32,7 +40,11 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
         changes.modified.len(),
         report.impacted_count(),
         suspect
-    )?;
+    )
+}
+
+/// One line each for the added, removed and modified items.
+fn write_changed_items(out: &mut impl Write, changes: &ChangeSet) -> io::Result<()> {
     let lists = [
         (
             "Added",
@@ -69,41 +81,52 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
         }
         writeln!(out, "**{title}:** {}\n", names.join(", "))?;
     }
+    Ok(())
+}
+
+/// The changed items with something downstream.
+fn write_impacted(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
     let mut impacted: Vec<&str> = report
         .impact
         .iter()
         .filter(|i| i.count() > 0)
         .map(|i| i.id.as_str())
         .collect();
-    if !impacted.is_empty() {
-        let more = impacted.len().saturating_sub(MAX_LISTED);
-        impacted.truncate(MAX_LISTED);
-        let mut line = impacted
-            .iter()
-            .map(|id| format!("`{id}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if more > 0 {
-            line.push_str(&format!(" and {more} more"));
-        }
-        writeln!(out, "**Changes with downstream impact:** {line}\n")?;
+    if impacted.is_empty() {
+        return Ok(());
     }
-    if !report.coverage.is_empty() {
-        writeln!(out, "| Coverage rule | Before | After |")?;
-        writeln!(out, "|---|---:|---:|")?;
-        for c in &report.coverage {
-            let share = |(n, t): (usize, usize)| {
-                format!("{n}/{t} ({}%)", (n * 100).checked_div(t).unwrap_or(100))
-            };
-            let before = c.before.map_or_else(|| "–".to_owned(), share);
-            writeln!(
-                out,
-                "| {} `{}` | {before} | {} |",
-                c.kind,
-                c.rule,
-                share(c.after)
-            )?;
-        }
+    let more = impacted.len().saturating_sub(MAX_LISTED);
+    impacted.truncate(MAX_LISTED);
+    let mut line = impacted
+        .iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if more > 0 {
+        line.push_str(&format!(" and {more} more"));
+    }
+    writeln!(out, "**Changes with downstream impact:** {line}\n")
+}
+
+/// Coverage per rule, before and after.
+fn write_coverage(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
+    if report.coverage.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "| Coverage rule | Before | After |")?;
+    writeln!(out, "|---|---:|---:|")?;
+    for c in &report.coverage {
+        let share = |(n, t): (usize, usize)| {
+            format!("{n}/{t} ({}%)", (n * 100).checked_div(t).unwrap_or(100))
+        };
+        let before = c.before.map_or_else(|| "–".to_owned(), share);
+        writeln!(
+            out,
+            "| {} `{}` | {before} | {} |",
+            c.kind,
+            c.rule,
+            share(c.after)
+        )?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tracebook_model::{ChangeReport, DiffOp, Segment};
+use tracebook_model::{ChangeReport, ChangeSet, DiffOp, Segment};
 
 /// Unchanged text longer than this is shortened around the changes in a body diff.
 const CONTEXT: usize = 60;
@@ -20,6 +20,13 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
         changes.modified.len(),
         report.impacted_count()
     )?;
+    write_added_removed(out, changes)?;
+    write_modified(out, changes)?;
+    write_impact(out, report)?;
+    write_coverage(out, report)
+}
+
+fn write_added_removed(out: &mut impl Write, changes: &ChangeSet) -> io::Result<()> {
     for (title, sign, items) in [
         ("added", '+', &changes.added),
         ("removed", '-', &changes.removed),
@@ -35,6 +42,11 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
             )?;
         }
     }
+    Ok(())
+}
+
+/// Each modified item with its new fingerprint, move, and word diffs of fields and body.
+fn write_modified(out: &mut impl Write, changes: &ChangeSet) -> io::Result<()> {
     if !changes.modified.is_empty() {
         writeln!(out, "\nmodified:")?;
     }
@@ -58,6 +70,10 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
             )?;
         }
     }
+    Ok(())
+}
+
+fn write_impact(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
     if !report.impact.is_empty() {
         writeln!(out, "\nimpact:")?;
     }
@@ -71,6 +87,10 @@ pub(super) fn write(out: &mut impl Write, report: &ChangeReport) -> io::Result<(
             writeln!(out, "      suspect: {} {} {}", s.source, s.link, s.target)?;
         }
     }
+    Ok(())
+}
+
+fn write_coverage(out: &mut impl Write, report: &ChangeReport) -> io::Result<()> {
     if !report.coverage.is_empty() {
         writeln!(out, "\ncoverage:")?;
     }

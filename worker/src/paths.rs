@@ -1,4 +1,5 @@
 //! Files the workers keep beside the published site (same file system, so renames are atomic).
+//! They are written with the generator's `write_atomically`.
 
 use std::path::{Path, PathBuf};
 
@@ -9,14 +10,4 @@ pub(crate) fn beside(site: &Path, what: &str) -> PathBuf {
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     site.with_file_name(format!(".{name}.{what}"))
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename: readers see the old or the
-/// new file, never a part.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tracebook_generator::BuildInfo;
+use tracebook_generator::{BuildInfo, write_atomically};
 
-use crate::paths::{beside, write_atomically};
+use crate::paths::beside;
 
 /// Records kept; older builds are dropped.
 const KEPT: usize = 200;

@@ -1,6 +1,8 @@
 //! The commit a site is built from: HEAD, and whether the project's files in the work tree
 //! differ from it (a site built then shows more than the commit holds).
 
+use std::path::Path;
+
 use git2::{ErrorCode, Status, StatusOptions};
 use serde::Serialize;
 
@@ -18,6 +20,15 @@ pub struct Head {
     /// `content/`, `tracebook.yaml`, `baselines/` or `results/` differ from the commit: staged, unstaged or
     /// untracked (not ignored) changes.
     pub is_dirty: bool,
+}
+
+/// The HEAD commit of the repository holding the project at `root`, with `+dirty` when the
+/// project's files differ from it (as `run.yaml` and `tracebook gate` name it); `None` outside
+/// git, before the first commit, or when git cannot be read.
+pub fn head_label(root: &Path) -> Option<String> {
+    let head = Repo::discover(root).ok()??.head().ok()??;
+    let dirty = if head.is_dirty { "+dirty" } else { "" };
+    Some(format!("{}{dirty}", head.commit.id))
 }
 
 impl Repo {

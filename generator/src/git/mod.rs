@@ -10,7 +10,7 @@ mod history;
 mod snapshot;
 mod steps_cache;
 
-pub use head::Head;
+pub use head::{Head, head_label};
 pub use history::{History, ItemEvent, ItemEventKind};
 pub use snapshot::check_baseline_refs;
 

@@ -84,8 +84,8 @@ impl StepsCache {
         StepsCache { commits }
     }
 
-    /// Writes the cache atomically (temporary file, then rename); failures are ignored, as a
-    /// cache that cannot be written only costs time on the next build.
+    /// Writes the cache atomically; failures are ignored, as a cache that cannot be written
+    /// only costs time on the next build.
     pub(super) fn save(&self, root: &Path, prefix: &str) {
         let hex = |oid: Option<Oid>| oid.map(|o| o.to_string());
         let mut commits: Vec<Record> = self
@@ -114,12 +114,7 @@ impl StepsCache {
         let Ok(json) = serde_json::to_vec(&file) else {
             return;
         };
-        let tmp = dir.join(format!(".history-steps.{}.tmp", std::process::id()));
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&tmp, json))
-            .and_then(|()| std::fs::rename(&tmp, &target));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = std::fs::create_dir_all(dir)
+            .and_then(|()| crate::atomic_file::write_atomically(&target, &json));
     }
 }

@@ -65,14 +65,11 @@ impl State {
         (state.format == FORMAT && state.version == env!("CARGO_PKG_VERSION")).then_some(state)
     }
 
-    /// Writes the state atomically (a temporary file renamed over the old one). A state that
-    /// cannot be written only costs the next build its head start, so errors are returned for
-    /// the caller to report, not to fail the build.
+    /// Writes the state atomically. A state that cannot be written only costs the next build
+    /// its head start, so errors are returned for the caller to report, not to fail the build.
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, path)
+        crate::atomic_file::write_atomically(path, &json)
     }
 }
 

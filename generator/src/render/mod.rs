@@ -1,5 +1,5 @@
-//! Rendering the whole site into a folder: pages in parallel (rayon), then assets, the jump
-//! index and the static search index. [`build_site`] wraps it in the atomic publish step.
+//! Rendering the whole site through an [`Output`]: pages in parallel (rayon), then assets, the
+//! jump index and the static search index. [`crate::SiteBuilder`] calls it and publishes.
 
 mod context;
 mod evidence;
@@ -10,10 +10,10 @@ mod nav;
 mod pages;
 pub(crate) mod paths;
 mod problems;
+mod renderer;
 mod tree;
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -22,16 +22,16 @@ use tracebook_model::Project;
 
 use crate::build_info::BuildInfo;
 use crate::error::{Error, Result};
-use crate::incremental::{Digest, Digester, Manifest, Output, of_bytes};
+use crate::incremental::{Digest, Digester, Output, of_bytes};
 use crate::markdown::render_markdown;
-use crate::publish::publish;
 use crate::static_search::{SearchCache, StaticSearchOptions, static_search_files};
 use crate::theme::Theme;
 use crate::timeline::Timeline;
-use context::{ItemCtx, PageCtx, Problem};
+use context::{ItemCtx, Problem};
 use listing::{Listing, listing_pages};
 use memo::RenderMemo;
-use paths::{BASELINES_HREF, baseline_href, item_href, root_of, section_of};
+use paths::{BASELINES_HREF, baseline_href, item_href};
+use renderer::Renderer;
 
 /// What a build wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -44,77 +44,15 @@ pub struct BuildReport {
 
 /// How a site is built, beyond the project and the theme.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct BuildOptions<'a> {
+pub(crate) struct BuildOptions<'a> {
     /// Baselines and history from git, and the commit the site is built from (pages show it);
     /// `None` outside git.
-    pub timeline: Option<&'a Timeline>,
+    pub(crate) timeline: Option<&'a Timeline>,
     /// Adds an "Edit" link to every item page, to `items/<ID>/edit` next to the page: the edit
     /// form of `tracebook serve`. Off for static sites, which have no server behind them.
-    pub edit_links: bool,
+    pub(crate) edit_links: bool,
     /// Adds the live-reload script of `tracebook preview` to every page.
-    pub live_reload: bool,
-}
-
-/// Renders `project` with `theme` and publishes it atomically as `out`. A project with errors
-/// publishes nothing, and neither does a failed render: `out` stays as it was.
-/// `timeline` (baselines and history from git) adds the baseline pages and item history.
-/// `on_page` is called once per page rendered (for progress bars); it must be cheap.
-pub fn build_site(
-    project: &Project,
-    timeline: Option<&Timeline>,
-    theme: &Theme,
-    out: &Path,
-    on_page: &(dyn Fn() + Sync),
-) -> Result<BuildReport> {
-    let options = BuildOptions {
-        timeline,
-        ..BuildOptions::default()
-    };
-    build_site_with(project, theme, out, &options, on_page)
-}
-
-/// [`build_site`] with all options.
-pub fn build_site_with(
-    project: &Project,
-    theme: &Theme,
-    out: &Path,
-    options: &BuildOptions<'_>,
-    on_page: &(dyn Fn() + Sync),
-) -> Result<BuildReport> {
-    let errors = project.counts().errors;
-    if errors > 0 {
-        return Err(Error::ContentErrors(errors));
-    }
-    publish(out, |staging| {
-        render_site_with(project, theme, staging, options, on_page)
-    })
-}
-
-/// Renders every page and asset of the site into `dir` (which must exist).
-pub fn render_site(
-    project: &Project,
-    timeline: Option<&Timeline>,
-    theme: &Theme,
-    dir: &Path,
-    on_page: &(dyn Fn() + Sync),
-) -> Result<BuildReport> {
-    let options = BuildOptions {
-        timeline,
-        ..BuildOptions::default()
-    };
-    render_site_with(project, theme, dir, &options, on_page)
-}
-
-fn render_site_with(
-    project: &Project,
-    theme: &Theme,
-    dir: &Path,
-    options: &BuildOptions<'_>,
-    on_page: &(dyn Fn() + Sync),
-) -> Result<BuildReport> {
-    let nothing = Manifest::new();
-    let output = Output::new(dir, dir, &nothing, &nothing);
-    render_into(project, theme, &output, options, None, on_page)
+    pub(crate) live_reload: bool,
 }
 
 /// What a long-lived builder carries from one render to the next.
@@ -129,14 +67,14 @@ pub(crate) struct Carry {
 }
 
 /// Renders the site through `output`, which skips every file whose digest it already has.
-/// `carry` (long-lived builders) skips work on what did not change since the last render and
-/// is updated for the next one. `on_page` is called for each page rendered.
+/// `carry` skips work on what did not change since the last render and is updated for the
+/// next one. `on_page` is called for each page rendered.
 pub(crate) fn render_into(
     project: &Project,
     theme: &Theme,
     output: &Output<'_>,
     options: &BuildOptions<'_>,
-    mut carry: Option<&mut Carry>,
+    carry: &mut Carry,
     on_page: &(dyn Fn() + Sync),
 ) -> Result<BuildReport> {
     let head = options.timeline.and_then(|t| t.head.as_ref());
@@ -144,12 +82,7 @@ pub(crate) fn render_into(
         .timeline
         .filter(|t| !t.baselines.is_empty() || !t.history.commits.is_empty());
     let has_baselines = timeline.is_some_and(|t| !t.baselines.is_empty());
-    let mut base = tera::Context::new();
-    let site = pages::site(project, has_baselines, options);
-    base.insert("site", &site);
-    let site_digest = Digester::new("site", Some(theme.digest))
-        .value(&site)
-        .finish();
+    let renderer = Renderer::new(project, theme, output, options, has_baselines, on_page);
     let index = problems::ProblemIndex::new(project);
     let (per_item, all_problems) = index.group(project);
     let readiness = tracebook_model::readiness::evaluate(project);
@@ -158,63 +91,25 @@ pub(crate) fn render_into(
         all_problems: &all_problems,
         readiness: &readiness,
     };
-    let renderer = Renderer {
-        theme,
-        base,
-        site_digest,
-        output,
-        on_page,
-    };
     // Baseline pages compare with the work tree, which the memo does not follow.
-    let previous = carry.as_mut().and_then(|c| c.memo.take());
-    let mut memo = (carry.is_some() && !has_baselines).then(|| {
-        let reread = carry.as_ref().and_then(|c| c.reread.as_ref());
-        let previous = previous.as_ref();
-        // Item pages show their history, which changes with HEAD: another HEAD (or a change
-        // of the dirty flag) and every page digest is computed again (unchanged pages are
-        // still kept, not rendered).
-        let history = head.map(|h| (h.commit.id.as_str(), h.is_dirty));
-        let memo_site = Digester::new("memo-site", Some(site_digest))
-            .value(&history)
-            .finish();
-        RenderMemo::new(project, memo_site, &listing, previous, reread)
+    let previous = carry.memo.take();
+    let memo = (!has_baselines).then(|| {
+        let site = memo_site(renderer.site_digest, head);
+        RenderMemo::new(
+            project,
+            site,
+            &listing,
+            previous.as_ref(),
+            carry.reread.as_ref(),
+        )
     });
-    let affected = memo
-        .as_ref()
-        .zip(previous.as_ref())
-        .and_then(|(memo, previous)| memo.affected(previous));
-
-    let digests: Vec<Digest> = (0..project.items.len())
-        .into_par_iter()
-        .map(|i| {
-            let known = affected
-                .as_ref()
-                .zip(previous.as_ref())
-                .filter(|(affected, _)| !affected[i])
-                .map(|(_, previous)| previous.pages[i]);
-            item_page(&renderer, project, i, &per_item[i], timeline, known)
-        })
-        .collect::<Result<_>>()?;
-    let mut pages = project.items.len();
-
-    let unchanged_listing = memo
-        .as_ref()
-        .zip(previous.as_ref())
-        .filter(|(memo, previous)| {
-            affected.is_some()
-                && memo.listing == previous.listing
-                && !previous.listing_pages.is_empty()
-        });
-    let listing_pages = match unchanged_listing {
-        Some((_, previous)) => {
-            for (href, digest) in &previous.listing_pages {
-                output.put(href, *digest, || Err(Error::Stale))?;
-            }
-            previous.listing_pages.clone()
-        }
+    let known = KnownPages::new(memo.as_ref(), previous.as_ref());
+    let digests = item_pages(&renderer, project, &per_item, timeline, &known)?;
+    let listing_pages = match known.unchanged_listing() {
+        Some(previous) => keep_pages(output, previous)?,
         None => listing_pages(&renderer, project, &listing)?,
     };
-    pages += listing_pages.len();
+    let mut pages = project.items.len() + listing_pages.len();
     // Optional templates, so a theme written before baselines existed still builds.
     let has_templates = ["baselines.html", "baseline.html"]
         .iter()
@@ -222,16 +117,118 @@ pub(crate) fn render_into(
     if let Some(timeline) = timeline.filter(|_| has_baselines && has_templates) {
         pages += render_baselines(&renderer, project, timeline)?;
     }
-
     // The jump index is one of the listing files (assets, not pages).
     pages -= 1;
-    let mut assets = write_assets(theme, output)? + 1;
-    if let Some(carry) = carry.as_mut() {
-        carry.search.reread = carry.reread.take();
+    let assets = write_site_files(project, theme, output, options, carry)? + 1;
+    carry.search.rotate();
+    carry.memo = memo.map(|mut memo| {
+        memo.pages = digests;
+        memo.listing_pages = listing_pages;
+        memo
+    });
+    Ok(BuildReport { pages, assets })
+}
+
+/// The site-wide key of the memo. Item pages show their history, which changes with HEAD:
+/// another HEAD (or a change of the dirty flag) and every page digest is computed again
+/// (unchanged pages are still kept, not rendered).
+fn memo_site(site_digest: Digest, head: Option<&crate::git::Head>) -> Digest {
+    let history = head.map(|h| (h.commit.id.as_str(), h.is_dirty));
+    Digester::new("memo-site", Some(site_digest))
+        .value(&history)
+        .finish()
+}
+
+/// What the memo says is unchanged since the last render.
+struct KnownPages<'m> {
+    memo: Option<&'m RenderMemo>,
+    previous: Option<&'m RenderMemo>,
+    /// Per item: whether its page may have changed (`None`: every page may have).
+    affected: Option<Vec<bool>>,
+}
+
+impl<'m> KnownPages<'m> {
+    fn new(memo: Option<&'m RenderMemo>, previous: Option<&'m RenderMemo>) -> KnownPages<'m> {
+        let affected = memo
+            .zip(previous)
+            .and_then(|(memo, previous)| memo.affected(previous));
+        KnownPages {
+            memo,
+            previous,
+            affected,
+        }
     }
-    let search_cache = carry.as_ref().map(|c| &c.search);
-    let (search_files, _) =
-        static_search_files(project, &StaticSearchOptions::default(), search_cache)?;
+
+    /// Item `i`'s page digest of the last render, when its page did not change.
+    fn item_page(&self, i: usize) -> Option<Digest> {
+        self.affected
+            .as_ref()
+            .zip(self.previous)
+            .filter(|(affected, _)| !affected[i])
+            .map(|(_, previous)| previous.pages[i])
+    }
+
+    /// The last render's listing pages, when none of them changed.
+    fn unchanged_listing(&self) -> Option<&'m [(String, Digest)]> {
+        self.memo
+            .zip(self.previous)
+            .filter(|(memo, previous)| {
+                self.affected.is_some()
+                    && memo.listing == previous.listing
+                    && !previous.listing_pages.is_empty()
+            })
+            .map(|(_, previous)| previous.listing_pages.as_slice())
+    }
+}
+
+/// Puts every item page, in parallel; returns their digests in item order.
+fn item_pages(
+    renderer: &Renderer<'_>,
+    project: &Project,
+    per_item: &[Vec<Problem>],
+    timeline: Option<&Timeline>,
+    known: &KnownPages<'_>,
+) -> Result<Vec<Digest>> {
+    (0..project.items.len())
+        .into_par_iter()
+        .map(|i| {
+            item_page(
+                renderer,
+                project,
+                i,
+                &per_item[i],
+                timeline,
+                known.item_page(i),
+            )
+        })
+        .collect()
+}
+
+/// Puts the files of an unchanged set of pages again, by their digests.
+fn keep_pages(output: &Output<'_>, pages: &[(String, Digest)]) -> Result<Vec<(String, Digest)>> {
+    for (href, digest) in pages {
+        output.put(href, *digest, || Err(Error::Stale))?;
+    }
+    Ok(pages.to_vec())
+}
+
+/// Theme assets, the static search index, `build-info.json` and the build stylesheet;
+/// returns the number of files.
+fn write_site_files(
+    project: &Project,
+    theme: &Theme,
+    output: &Output<'_>,
+    options: &BuildOptions<'_>,
+    carry: &mut Carry,
+) -> Result<usize> {
+    let head = options.timeline.and_then(|t| t.head.as_ref());
+    let mut assets = write_assets(theme, output)?;
+    carry.search.reread = carry.reread.take();
+    let (search_files, _) = static_search_files(
+        project,
+        &StaticSearchOptions::default(),
+        Some(&carry.search),
+    )?;
     assets += search_files.len();
     for (rel, text) in search_files {
         output.put(&rel, of_bytes(text.as_bytes()), || Ok(text.into_bytes()))?;
@@ -242,16 +239,7 @@ pub(crate) fn render_into(
     output.put(BUILD_CSS, of_bytes(css.as_bytes()), || {
         Ok(css.clone().into_bytes())
     })?;
-    assets += 1;
-    if let Some(carry) = carry {
-        carry.search.rotate();
-        carry.memo = memo.take().map(|mut memo| {
-            memo.pages = digests;
-            memo.listing_pages = listing_pages;
-            memo
-        });
-    }
-    Ok(BuildReport { pages, assets })
+    Ok(assets + 1)
 }
 
 /// Puts item `i`'s page; `known` is its digest when the memo shows it unchanged.
@@ -334,87 +322,6 @@ fn render_baselines(
         })
         .collect();
     Ok(pages?.len() + 1)
-}
-
-struct Renderer<'a> {
-    theme: &'a Theme,
-    base: tera::Context,
-    site_digest: Digest,
-    output: &'a Output<'a>,
-    on_page: &'a (dyn Fn() + Sync),
-}
-
-/// Where a page's values go: into its digest, and into its template context when the digest
-/// is new. Pages give their values through `fill` functions called once per destination, so
-/// an unchanged page costs one serialization and no template context.
-trait Slots {
-    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize);
-}
-
-impl Slots for Digester {
-    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize) {
-        self.value(key).value(value);
-    }
-}
-
-impl Slots for tera::Context {
-    fn put(&mut self, key: &'static str, value: &dyn erased_serde::Serialize) {
-        self.insert(key, value);
-    }
-}
-
-impl Renderer<'_> {
-    /// A context with the site-wide values, `root` and `page` for the page at `href`.
-    fn page(&self, title: &str, href: &str) -> tera::Context {
-        let mut ctx = self.base.clone();
-        ctx.insert("root", &root_of(href));
-        ctx.insert(
-            "page",
-            &PageCtx {
-                title,
-                section: section_of(href),
-            },
-        );
-        ctx
-    }
-
-    /// A digester for a page rendered with `template`, seeded with the theme and site values.
-    fn digester(&self, template: &str) -> Digester {
-        let mut digester = Digester::new(template, Some(self.theme.digest));
-        digester.digest(self.site_digest);
-        digester
-    }
-
-    /// Puts the page at `href`, rendered with `template` from the values `fill` gives when
-    /// their digest is new.
-    fn put_page(
-        &self,
-        template: &str,
-        title: &str,
-        href: &str,
-        fill: &dyn Fn(&mut dyn Slots),
-    ) -> Result<(String, Digest)> {
-        let mut digester = self.digester(template);
-        digester.value(title).value(href);
-        fill(&mut digester);
-        let digest = digester.finish();
-        self.output.put(href, digest, || {
-            let mut ctx = self.page(title, href);
-            fill(&mut ctx);
-            self.render(template, &ctx)
-        })?;
-        Ok((href.to_owned(), digest))
-    }
-
-    fn render(&self, template: &str, ctx: &tera::Context) -> Result<Vec<u8>> {
-        let html = self
-            .theme
-            .tera
-            .render(template, ctx)
-            .map_err(|err| Error::template(template, &err))?;
-        (self.on_page)();
-        Ok(html.into_bytes())
-    }
 }
 
 /// Theme assets, under `assets/`.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use git2::{IndexAddOption, Oid, Repository, Signature, Time};
-use tracebook_generator::{BuildOptions, Theme, Timeline, build_site_with, load};
+use tracebook_generator::{Changes, SiteBuilder, SiteOptions, Theme};
 use tracebook_model::Code;
 
 /// Every file (relative path → bytes) and folder of a site.
@@ -93,24 +93,23 @@ fn context(actual: &[u8], expected: &[u8]) -> String {
     out
 }
 
-/// A full build of `root` into the fresh folder `out`, the way `tracebook build` did before
-/// incremental builds: load from disk, timeline from git, render everything, publish.
-/// Returns the codes of the project's diagnostics.
-pub(crate) fn full_build(root: &Path, theme: &Theme, git: bool, out: &Path) -> Vec<Code> {
+/// A full build of `root` into the fresh folder `out`, the way `tracebook build --full` does
+/// it: load from disk, timeline from git (when `git`), render everything, publish. Returns the
+/// codes of the project's diagnostics.
+pub(crate) fn full_build(root: &Path, theme: Theme, git: bool, out: &Path) -> Vec<Code> {
     if out.exists() {
         std::fs::remove_dir_all(out).expect("remove the previous full build");
     }
-    let project = load(root).expect("load");
-    let timeline = if git {
-        Timeline::collect(root, &project).expect("timeline")
-    } else {
-        None
+    let options = SiteOptions {
+        git,
+        full: true,
+        ..SiteOptions::default()
     };
-    let options = BuildOptions {
-        timeline: timeline.as_ref(),
-        ..BuildOptions::default()
-    };
-    build_site_with(&project, theme, out, &options, &|| ()).expect("full build");
+    let mut builder = SiteBuilder::new(root, out, theme, options);
+    builder
+        .build(&Changes::Unknown, &|| ())
+        .expect("full build");
+    let project = builder.project().expect("loaded");
     project.diagnostics.iter().map(|d| d.code).collect()
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::junit::{Outcome, ResultFile};
 use crate::diagnostic::{Diagnostic, Span, codes};
 use crate::reader::Reader;
 use crate::yaml::{self, Value};
@@ -51,6 +52,49 @@ impl Run {
     /// The run's folder (`results/ci`).
     pub fn folder(&self) -> &str {
         self.path.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// Adds `file`'s test cases to the counts.
+    pub fn count(&mut self, file: &ResultFile) {
+        for case in &file.cases {
+            self.tests += 1;
+            match case.outcome {
+                Outcome::Passed => self.passed += 1,
+                Outcome::Failed { .. } => self.failed += 1,
+                Outcome::Skipped { .. } => self.skipped += 1,
+            }
+        }
+    }
+
+    /// The run as the `run.yaml` that `tracebook results import` writes (and [`parse_run`]
+    /// reads back): strings quoted, a missing value as `null`.
+    ///
+    /// ```
+    /// use tracebook_model::evidence::Run;
+    ///
+    /// let run = Run { run: "ci".into(), files: vec!["junit.xml".into()], tests: 2, passed: 2, ..Run::default() };
+    /// assert!(run.to_yaml().contains("run: \"ci\"\nimported: null\nsource: null\ncommit: null\nfiles: [\"junit.xml\"]\ntests: 2\npassed: 2\n"));
+    /// ```
+    pub fn to_yaml(&self) -> String {
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let or_null = |v: &Option<String>, f: &dyn Fn(&str) -> String| {
+            v.as_deref().map_or_else(|| "null".to_owned(), f)
+        };
+        let files: Vec<String> = self.files.iter().map(|n| quote(n)).collect();
+        format!(
+            "# Written by `tracebook results import`; verification items point at the files beside it.\n\
+             run: {}\nimported: {}\nsource: {}\ncommit: {}\nfiles: [{}]\n\
+             tests: {}\npassed: {}\nfailed: {}\nskipped: {}\n",
+            quote(&self.run),
+            or_null(&self.imported, &str::to_owned),
+            or_null(&self.source, &quote),
+            or_null(&self.commit, &quote),
+            files.join(", "),
+            self.tests,
+            self.passed,
+            self.failed,
+            self.skipped,
+        )
     }
 }
 

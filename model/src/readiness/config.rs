@@ -3,7 +3,7 @@
 use crate::config::Reference;
 use crate::diagnostic::codes;
 use crate::reader::Reader;
-use crate::yaml::{Node, Value};
+use crate::yaml::{Node, Pos, Value};
 
 use super::{Area, Check, PAGES, ReadinessRule};
 
@@ -90,36 +90,8 @@ pub(crate) fn parse_readiness(
 }
 
 fn parse_rule(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> Option<ReadinessRule> {
-    let mut check = None;
-    let mut title = None;
-    let mut kinds = None;
-    let mut statuses = Vec::new();
-    let mut link = None;
-    let mut fields = Vec::new();
-    for (key, value) in r.map(node, "readiness rule") {
-        match key.name.as_str() {
-            "check" => check = r.string(value, "check").map(|c| (c, value.pos)),
-            "title" => title = r.string(value, "title"),
-            "kinds" => kinds = Some(kind_refs(r, value, "readiness rule", false, refs)),
-            "statuses" => statuses = r.string_list(value, "statuses"),
-            "link" => {
-                link = r.string(value, "link");
-                refs.extend(link.clone().map(|name| Reference {
-                    name,
-                    pos: value.pos,
-                    is_link_kind: true,
-                    context: "readiness rule names".to_owned(),
-                }));
-            }
-            "fields" => {
-                for (field, values) in r.map(value, "fields") {
-                    fields.push((field.name.clone(), r.string_list(values, "field values")));
-                }
-            }
-            _ => r.unknown_key(codes::CONFIG_UNKNOWN_KEY, key, &RULE_KEYS),
-        }
-    }
-    let Some((name, pos)) = check else {
+    let keys = rule_keys(r, node, refs);
+    let Some((name, pos)) = keys.check.clone() else {
         r.push(
             crate::diagnostic::Diagnostic::error(
                 codes::CONFIG_INVALID_VALUE,
@@ -130,6 +102,77 @@ fn parse_rule(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> Opt
         );
         return None;
     };
+    let title = keys.title.clone();
+    let check = check_of(r, node, &name, pos, keys)?;
+    Some(ReadinessRule {
+        check,
+        title,
+        span: Some(r.span(node.pos)),
+    })
+}
+
+/// The keys of one readiness rule, each as written (checked against the check later).
+struct RuleKeys {
+    check: Option<(String, Pos)>,
+    title: Option<String>,
+    kinds: Option<Vec<String>>,
+    statuses: Vec<String>,
+    link: Option<String>,
+    fields: Vec<(String, Vec<String>)>,
+}
+
+fn rule_keys(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> RuleKeys {
+    let mut keys = RuleKeys {
+        check: None,
+        title: None,
+        kinds: None,
+        statuses: Vec::new(),
+        link: None,
+        fields: Vec::new(),
+    };
+    for (key, value) in r.map(node, "readiness rule") {
+        match key.name.as_str() {
+            "check" => keys.check = r.string(value, "check").map(|c| (c, value.pos)),
+            "title" => keys.title = r.string(value, "title"),
+            "kinds" => keys.kinds = Some(kind_refs(r, value, "readiness rule", false, refs)),
+            "statuses" => keys.statuses = r.string_list(value, "statuses"),
+            "link" => {
+                keys.link = r.string(value, "link");
+                refs.extend(keys.link.clone().map(|name| Reference {
+                    name,
+                    pos: value.pos,
+                    is_link_kind: true,
+                    context: "readiness rule names".to_owned(),
+                }));
+            }
+            "fields" => {
+                for (field, values) in r.map(value, "fields") {
+                    let values = r.string_list(values, "field values");
+                    keys.fields.push((field.name.clone(), values));
+                }
+            }
+            _ => r.unknown_key(codes::CONFIG_UNKNOWN_KEY, key, &RULE_KEYS),
+        }
+    }
+    keys
+}
+
+/// The check `name` (written at `pos`) with the keys it needs; a diagnostic for each one
+/// missing, or for an unknown check.
+fn check_of(
+    r: &mut Reader<'_>,
+    node: &Node,
+    name: &str,
+    pos: Pos,
+    keys: RuleKeys,
+) -> Option<Check> {
+    let RuleKeys {
+        kinds,
+        statuses,
+        link,
+        fields,
+        ..
+    } = keys;
     let mut needs = |what: &str, present: bool| {
         if !present {
             r.invalid(
@@ -139,7 +182,7 @@ fn parse_rule(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> Opt
         }
         present
     };
-    let check = match name.as_str() {
+    let check = match name {
         "no_errors" => Check::NoErrors,
         "no_warnings" => Check::NoWarnings,
         "evidence_complete" => Check::EvidenceComplete,
@@ -165,24 +208,24 @@ fn parse_rule(r: &mut Reader<'_>, node: &Node, refs: &mut Vec<Reference>) -> Opt
             fields,
         },
         other => {
-            let mut d = crate::diagnostic::Diagnostic::error(
-                codes::CONFIG_INVALID_VALUE,
-                r.span(pos),
-                format!("unknown readiness check `{other}`"),
-            );
-            d = match crate::suggest::did_you_mean(other, CHECKS) {
-                Some(hint) => d.with_hint(hint),
-                None => d.with_hint(format!("use one of {}", CHECKS.join(", "))),
-            };
-            r.push(d);
+            unknown_check(r, other, pos);
             return None;
         }
     };
-    Some(ReadinessRule {
-        check,
-        title,
-        span: Some(r.span(node.pos)),
-    })
+    Some(check)
+}
+
+fn unknown_check(r: &mut Reader<'_>, name: &str, pos: Pos) {
+    let d = crate::diagnostic::Diagnostic::error(
+        codes::CONFIG_INVALID_VALUE,
+        r.span(pos),
+        format!("unknown readiness check `{name}`"),
+    );
+    let d = match crate::suggest::did_you_mean(name, CHECKS) {
+        Some(hint) => d.with_hint(hint),
+        None => d.with_hint(format!("use one of {}", CHECKS.join(", "))),
+    };
+    r.push(d);
 }
 
 /// `areas: [{ title: Safety assurance, kinds: [hazard], pages: [readiness] }, ...]`.
