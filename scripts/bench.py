@@ -2,7 +2,7 @@
 """Benchmark tracebook's `check` and full `build` on synthetic corpora of several sizes.
 
     python3 scripts/bench.py [--sizes 1000,10000,100000] [--runs N] [--bin PATH]
-                             [--work DIR] [--shared PATH] [--no-build] [--json FILE]
+                             [--work DIR] [--generator PATH] [--no-build] [--json FILE]
                              [--fresh-dirs] [--no-search] [--search-bin PATH]
 
     python3 scripts/bench.py --sizes 200 --runs 1          # quick smoke run
@@ -60,8 +60,8 @@ How:
   avoids most of that cost.
 * There is no separate warm-up run: `check` runs first and reads the whole corpus,
   which warms the page cache for `build`; the median absorbs a cold first sample.
-* Corpora come from the shared generator (`<shared>/corpus/gen_corpus.py`, `<shared>`
-  being `../shared` from the repository root) and are cached in the work directory,
+* Corpora come from the repository's generator (`scripts/gen_corpus.py`, or `--generator`)
+  and are cached in the work directory,
   keyed by N and a hash of the generator file, so a changed generator means a fresh
   corpus.
 
@@ -115,8 +115,8 @@ def parse_args(argv):
                     help="tracebook binary (default: target/release/tracebook in the repository)")
     ap.add_argument("--work", default=os.path.join("/tmp", "tracebook-bench"),
                     help="work directory for corpora, sites and logs (default: %(default)s)")
-    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"),
-                    help="the shared directory holding corpus/gen_corpus.py (default: ../shared)")
+    ap.add_argument("--generator", default=os.path.join(REPO, "scripts", "gen_corpus.py"),
+                    help="the corpus generator (default: scripts/gen_corpus.py)")
     ap.add_argument("--no-build", action="store_true",
                     help="do not run cargo build --release first")
     ap.add_argument("--json", metavar="FILE", help="write every raw sample to FILE")
@@ -142,7 +142,7 @@ def parse_args(argv):
     args.bin = os.path.abspath(args.bin) if args.bin else default_bin()
     args.search_bin = os.path.abspath(args.search_bin) if args.search_bin else None
     args.work = os.path.abspath(args.work)
-    args.shared = os.path.abspath(args.shared)
+    args.generator = os.path.abspath(args.generator)
     return args
 
 
@@ -373,10 +373,9 @@ def summarize(samples):
 
 
 # ----------------------------------------------------------------------------- corpus
-def generator_path(shared):
-    path = os.path.join(shared, "corpus", "gen_corpus.py")
+def generator_path(path):
     if not os.path.isfile(path):
-        raise CommandFailed(f"corpus generator not found: {path} (use --shared PATH)")
+        raise CommandFailed(f"corpus generator not found: {path} (use --generator PATH)")
     return path
 
 
@@ -669,7 +668,7 @@ def write_json(path, machine, args, results, targets, error):
     data = {
         "machine": machine,
         "args": {"sizes": args.sizes, "runs": args.runs, "bin": args.bin, "work": args.work,
-                 "shared": args.shared, "no_build": args.no_build,
+                 "generator": args.generator, "no_build": args.no_build,
                  "fresh_dirs": args.fresh_dirs, "no_search": args.no_search,
                  "search_bin": args.search_bin},
         "results": results,
@@ -693,7 +692,7 @@ def main(argv=None):
                 args.search_bin = cargo_build_search_bench()
         if not (os.path.isfile(args.bin) and os.access(args.bin, os.X_OK)):
             raise CommandFailed(f"tracebook binary not found or not executable: {args.bin}")
-        gen = generator_path(args.shared)
+        gen = generator_path(args.generator)
         log_dir = os.path.join(args.work, "logs")
         os.makedirs(log_dir, exist_ok=True)
         machine = machine_info(args.bin)

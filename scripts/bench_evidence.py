@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark what verification evidence costs (issue #8).
+"""Benchmark what verification evidence costs.
 
     python3 scripts/bench_evidence.py [--items 10000] [--runs 5] [--bin PATH] [--work DIR]
 
-On a generated corpus of N items (the shared corpus generator: 40% are verification cases),
+On a generated corpus of N items (scripts/gen_corpus.py: 40% are verification cases),
 the same project is timed twice: as generated, and with evidence: every verification case
 names one JUnit case (`results: [{ junit: results/ci/junit.xml, case: ... }]`; one in 50 by a
 glob instead of a name, one in 97 failing) in one cargo-nextest-style results file holding a
@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-GEN = REPO.parent / "shared" / "corpus" / "gen_corpus.py"
+GEN = REPO / "scripts" / "gen_corpus.py"
 
 
 def add_evidence(root: Path) -> int:

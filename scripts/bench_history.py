@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark tracebook on a repository with a long git history (issue #4).
+"""Benchmark tracebook on a repository with a long git history.
 
     python3 scripts/bench_history.py [--items 10000] [--commits 1000] [--runs 5]
                                      [--bin PATH] [--work DIR] [--no-build]
 
-What is measured, on a generated repository of N items (the shared corpus generator) with
+What is measured, on a generated repository of N items (scripts/gen_corpus.py) with
 C commits (default 10k items, 1,000 commits):
 
 * `tracebook diff v1.0 v2.0 --format json`: the change and impact report between two tags
@@ -27,7 +27,7 @@ project.
 
 Each command runs `--runs` times; the report gives the median wall time (the machine is
 shared and noisy, so medians, not minima) and the peak RSS. Builds write a new output
-folder per run. Targets (issue #4): diff between two tags < 3 s and full build including
+folder per run. Targets: diff between two tags < 3 s and full build including
 history pages < 3 s at 10k items and 1,000 commits.
 """
 
@@ -42,7 +42,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(REPO), "shared")
+GEN = os.path.join(REPO, "scripts", "gen_corpus.py")
 TARGET_S = 3.0
 
 
@@ -167,7 +167,7 @@ def make_repo(args):
     corpus = os.path.join(args.work, f"corpus-{args.items}")
     if not os.path.isdir(corpus):
         progress(f"generating a {args.items}-item corpus")
-        subprocess.run([sys.executable, os.path.join(SHARED, "corpus", "gen_corpus.py"),
+        subprocess.run([sys.executable, GEN,
                         "--n", str(args.items), "--format", "tracebook", "--out", corpus],
                        check=True, stdout=subprocess.DEVNULL)
     tmp = repo + ".tmp"

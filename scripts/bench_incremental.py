@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark tracebook's incremental rebuilds (issue 6) on synthetic corpora.
+"""Benchmark tracebook's incremental rebuilds on synthetic corpora.
 
     python3 scripts/bench_incremental.py [--sizes 10000,100000] [--runs N] [--full-runs N]
-                                         [--cli-runs N] [--work DIR] [--shared PATH]
+                                         [--cli-runs N] [--work DIR] [--generator PATH]
                                          [--no-build] [--no-cli] [--json FILE]
 
     python3 scripts/bench_incremental.py --sizes 1000 --runs 3 --cli-runs 2   # quick smoke run
@@ -35,7 +35,7 @@ median full build of the same kind: in-process rows to the in-process full build
 process. Medians, because the machine is shared and has two cores. `--json FILE` writes every
 raw sample.
 
-Corpora come from `<shared>/corpus/gen_corpus.py` and are cached under `<work>/corpus`, keyed
+Corpora come from `scripts/gen_corpus.py` (or `--generator`) and are cached under `<work>/corpus`, keyed
 by N and a hash of the generator (the same layout as scripts/bench.py, so one `--work` serves
 both). The bench and the CLI runs edit a copy of the corpus (`<work>/copy/nN`, made afresh for
 each size); sites go to `<work>/out`. Unless `--no-build` is given, `cargo build --release
@@ -89,8 +89,8 @@ def parse_args(argv):
                                                    "tracebook-bench-incremental"),
                     help="work directory for corpora, copies, sites and logs "
                          "(default: %(default)s; /dev/shm/... keeps it all in RAM)")
-    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"),
-                    help="the shared directory holding corpus/gen_corpus.py (default: ../shared)")
+    ap.add_argument("--generator", default=os.path.join(REPO, "scripts", "gen_corpus.py"),
+                    help="the corpus generator (default: scripts/gen_corpus.py)")
     ap.add_argument("--bin", default=None,
                     help="tracebook binary (default: target/release/tracebook)")
     ap.add_argument("--bench-bin", default=None,
@@ -117,7 +117,7 @@ def parse_args(argv):
     args.bin = os.path.abspath(args.bin or os.path.join(target, "release", "tracebook"))
     args.bench_bin = os.path.abspath(args.bench_bin) if args.bench_bin else None
     args.work = os.path.abspath(args.work)
-    args.shared = os.path.abspath(args.shared)
+    args.generator = os.path.abspath(args.generator)
     return args
 
 
@@ -463,9 +463,9 @@ def print_report(info, results, args):
 # ----------------------------------------------------------------------------- main
 def main(argv):
     args = parse_args(argv)
-    gen = os.path.join(args.shared, "corpus", "gen_corpus.py")
+    gen = args.generator
     if not os.path.isfile(gen):
-        progress(f"corpus generator not found: {gen} (use --shared PATH)")
+        progress(f"corpus generator not found: {gen} (use --generator PATH)")
         return 1
     os.makedirs(args.work, exist_ok=True)
     logs = os.path.join(args.work, "logs")

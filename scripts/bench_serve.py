@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark `tracebook serve` (issue #5): reads behind sign-in, and edits committed per second.
+"""Benchmark `tracebook serve`: reads behind sign-in, and edits committed per second.
 
     python3 scripts/bench_serve.py [--runs 3] [--duration 10] [--connections 64]
                                    [--edits 300] [--writers 4] [--bin PATH] [--no-build]
@@ -15,7 +15,7 @@ temporary folder, with the accounts in SQLite (the embedded default):
   commits / wall time, and the script checks that git holds exactly that many new commits.
   The in-process rebuild runs (coalesced) during the edits, as on a real server.
 
-Targets on this 2-core machine (issue #5): 10k reads/s with p99 < 20 ms; 100 commits/s.
+Targets on this 2-core machine: 10k reads/s with p99 < 20 ms; 100 commits/s.
 wrk runs on the same 2 cores as the server, so the read figures are a floor.
 """
 

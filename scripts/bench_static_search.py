@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark the static search index (issue #3, part 1) on synthetic corpora.
+"""Benchmark the static search index on synthetic corpora.
 
-    python3 scripts/bench_static_search.py [--sizes 10000,100000] [--work DIR] [--shared PATH]
+    python3 scripts/bench_static_search.py [--sizes 10000,100000] [--work DIR] [--generator PATH]
                                            [--no-build] [--json FILE]
 
-For each corpus size N (items), from the shared generator (`<shared>/corpus/gen_corpus.py`,
+For each corpus size N (items), from the repository's generator (`scripts/gen_corpus.py`,
 cached in the work directory per N and generator hash):
 
 * the index alone: `generator/examples/static_index.rs` (release) loads the corpus and runs
@@ -42,7 +42,8 @@ def parse_args(argv):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--work", default=os.path.join("/tmp", "tracebook-bench-search"))
-    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"))
+    ap.add_argument("--generator", default=os.path.join(REPO, "scripts", "gen_corpus.py"),
+                    help="the corpus generator (default: scripts/gen_corpus.py)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--json", metavar="FILE", help="write the raw figures to FILE")
     args = ap.parse_args(argv)
@@ -59,7 +60,7 @@ def run(cmd, **kw):
 
 
 def corpus(args, n):
-    gen = os.path.join(args.shared, "corpus", "gen_corpus.py")
+    gen = args.generator
     with open(gen, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:12]
     out = os.path.join(args.work, f"corpus-{n}-{digest}")

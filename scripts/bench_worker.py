@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark the rebuild after an edit (issue 7): PUT -> published, and `tracebook mirror sync`.
+"""Benchmark the rebuild after an edit: PUT -> published, and `tracebook mirror sync`.
 
     python3 scripts/bench_worker.py [--sizes demo,10000] [--edits 50] [--warmup 2]
                                     [--runtimes embedded,redis] [--poll-ms 3] [--no-settle]
                                     [--mirror-dbs sqlite,postgres] [--mirror-runs 3]
                                     [--no-mirror] [--redis-url URL] [--pg-url URL]
-                                    [--work DIR] [--cache DIR] [--shared PATH] [--bin PATH]
+                                    [--work DIR] [--cache DIR] [--generator PATH] [--bin PATH]
                                     [--skip-build] [--keep] [--json OUT]
 
     python3 scripts/bench_worker.py --sizes demo --edits 5 --runtimes embedded --no-mirror \\
@@ -15,7 +15,7 @@
 What is measured, for each project (`demo`: this repository's `tracebook.yaml` and `content/`
 as committed at HEAD, without `baselines/` (they name commits of our history), in a new git
 repository with one commit; `N`: the synthetic corpus of N items from
-`<shared>/corpus/gen_corpus.py`, cached in `<cache>/corpus` like scripts/bench_incremental.py
+`scripts/gen_corpus.py` (or `--generator`), cached in `<cache>/corpus` like scripts/bench_incremental.py
 does (by default in that script's default work directory, so the two share corpora), committed
 the same way) and each runtime:
 
@@ -48,7 +48,7 @@ and dropped afterwards). Each of `--mirror-runs` runs: the first sync (empty mir
 sync of the same commit (no-op), then one commit changing one item's title (untimed) and its
 sync. Wall time of the process, median of the runs.
 
-Targets (issue 7): PUT -> published p50 < 300 ms on the demo; a one-item change at 10k items
+Targets: PUT -> published p50 < 300 ms on the demo; a one-item change at 10k items
 does not re-render every page (MISS when the median build rendered as many files as there are
 items, each item having its own page). Exit code 0 when every command ran, 1 otherwise.
 """
@@ -115,8 +115,8 @@ def parse_args(argv):
                     help="corpus cache, in CACHE/corpus (default: --work when given, else "
                          "scripts/bench_incremental.py's default work directory, so both "
                          "share their corpora)")
-    ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"),
-                    help="the shared directory holding corpus/gen_corpus.py (default: ../shared)")
+    ap.add_argument("--generator", default=os.path.join(REPO, "scripts", "gen_corpus.py"),
+                    help="the corpus generator (default: scripts/gen_corpus.py)")
     ap.add_argument("--bin", default=None,
                     help="tracebook binary (default: target/release/tracebook)")
     ap.add_argument("--skip-build", action="store_true",
@@ -138,7 +138,7 @@ def parse_args(argv):
         ap.error("--edits and --mirror-runs must be at least 1, --warmup at least 0")
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
     args.bin = os.path.abspath(args.bin or os.path.join(target, "release", "tracebook"))
-    args.shared = os.path.abspath(args.shared)
+    args.generator = os.path.abspath(args.generator)
     args.temporary_work = args.work is None
     args.cache = os.path.abspath(args.cache or args.work or os.path.join(
         tempfile.gettempdir(), "tracebook-bench-incremental"))
@@ -191,9 +191,9 @@ def project_copy(size, args, dest, log):
             raise CommandFailed("git archive HEAD tracebook.yaml content failed")
         subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
     else:
-        gen = os.path.join(args.shared, "corpus", "gen_corpus.py")
+        gen = args.generator
         if not os.path.isfile(gen):
-            raise CommandFailed(f"corpus generator not found: {gen} (use --shared PATH)")
+            raise CommandFailed(f"corpus generator not found: {gen} (use --generator PATH)")
         pristine = bi.ensure_corpus(int(size), gen, args.cache)
         run_quiet(["cp", "-a", "--", pristine, dest], log)
     new_repo(dest, log)
@@ -569,7 +569,7 @@ def mirror_runs(size, args, logs):
 
 # ----------------------------------------------------------------------------- report
 def print_report(info, edit_results, mirror_results, load_after, args):
-    print("# tracebook rebuild-worker benchmark (issue 7)\n")
+    print("# tracebook rebuild-worker benchmark\n")
     print(f"- machine: {info['nproc']} cores, {info['cpu']}, Linux {info['kernel']}")
     print(f"- date: {info['date']}")
     if info["loadavg"] is not None:

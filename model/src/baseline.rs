@@ -30,7 +30,7 @@ pub struct Baseline {
     pub span: Span,
 }
 
-const KEYS: [&str; 5] = ["name", "title", "ref", "approved_by", "date"];
+pub(crate) const KEYS: [&str; 5] = ["name", "title", "ref", "approved_by", "date"];
 
 /// Parses one baseline file; `None` (and diagnostics) when it is not usable.
 pub fn parse_baseline(file: &Arc<str>, text: &str) -> (Option<Baseline>, Vec<Diagnostic>) {

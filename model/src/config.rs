@@ -240,6 +240,25 @@ impl Config {
     }
 }
 
+/// Every key tracebook reads in a project's YAML files, by where it is written (the places are
+/// the ones docs/format.md names in its key tables). These are the lists the parsers report
+/// unknown keys against, so documentation checked against them cannot drift from the code.
+pub const KNOWN_KEYS: [(&str, &[&str]); 13] = [
+    ("tracebook.yaml", &CONFIG_KEYS),
+    ("kind", &KIND_KEYS),
+    ("field", &FIELD_KEYS),
+    ("link kind", &LINK_KEYS),
+    ("rule", &RULE_KEYS),
+    ("evidence", &crate::readiness::EVIDENCE_KEYS),
+    ("readiness rule", &crate::readiness::READINESS_RULE_KEYS),
+    ("area", &crate::readiness::AREA_KEYS),
+    ("item", &crate::item::RESERVED_KEYS),
+    ("link target", &crate::item::LINK_TARGET_KEYS),
+    ("results entry", &crate::evidence::RESULT_KEYS),
+    ("baseline", &crate::baseline::KEYS),
+    ("run.yaml", &crate::evidence::RUN_KEYS),
+];
+
 const CONFIG_KEYS: [&str; 8] = [
     "project",
     "theme",

@@ -15,6 +15,9 @@ use crate::yaml::{self, Key, Node, Pos, Value};
 /// Keys with a meaning of their own; every other key is a field of the item's kind.
 pub const RESERVED_KEYS: [&str; 7] = ["id", "kind", "title", "status", "tags", "links", "results"];
 
+/// Keys of a link target written as a mapping: `{ id: SYS-002, reviewed: 3f9a1c20 }`.
+pub(crate) const LINK_TARGET_KEYS: [&str; 2] = ["id", "reviewed"];
+
 /// One traceable item.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
@@ -408,7 +411,7 @@ fn read_link_target(r: &mut Reader<'_>, node: &Node) -> Option<(String, Option<S
                 match key.name.as_str() {
                     "id" => id = r.string(value, "link target id"),
                     "reviewed" => reviewed = r.string(value, "reviewed"),
-                    _ => r.unknown_key(codes::WRONG_FIELD_TYPE, key, &["id", "reviewed"]),
+                    _ => r.unknown_key(codes::WRONG_FIELD_TYPE, key, &LINK_TARGET_KEYS),
                 }
             }
             if id.is_none() {

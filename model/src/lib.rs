@@ -34,7 +34,8 @@ pub use changes::{
     ItemChange, ItemSummary, Segment, Side, SuspectLink, diff, impact, word_diff,
 };
 pub use config::{
-    Config, DEFAULT_STATUSES, Direction, FieldDef, FieldType, KindDef, LinkKindDef, Rule,
+    Config, DEFAULT_STATUSES, Direction, FieldDef, FieldType, KNOWN_KEYS, KindDef, LinkKindDef,
+    Rule,
 };
 pub use coverage::{EXEMPT_STATUS, RuleCoverage, is_covered, item_coverage};
 pub use diagnostic::{Code, Diagnostic, Severity, Span};

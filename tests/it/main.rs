@@ -9,6 +9,7 @@ mod check_cli;
 mod common;
 mod compose;
 mod diagnostics;
+mod docs;
 mod export;
 mod gate;
 mod gitrepo;

@@ -17,7 +17,8 @@ use serde::Serialize;
 
 pub use junit::{Outcome, ResultFile, RunInfo, TestCase, parse_junit};
 pub use reference::ResultRef;
-pub(crate) use reference::read_results;
+pub(crate) use reference::{KEYS as RESULT_KEYS, read_results};
+pub(crate) use runs::KEYS as RUN_KEYS;
 pub use runs::{RUN_FILE, Run, is_results_file, is_run_file, parse_run};
 
 use crate::diagnostic::{Diagnostic, Span, codes};

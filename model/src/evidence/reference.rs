@@ -38,7 +38,7 @@ fn is_glob(case: &str) -> bool {
     case.contains(['*', '?', '['])
 }
 
-const KEYS: [&str; 2] = ["junit", "case"];
+pub(crate) const KEYS: [&str; 2] = ["junit", "case"];
 
 /// Reads `results:`; a malformed entry is reported (E0502) and left out.
 pub(crate) fn read_results(r: &mut Reader<'_>, node: &Node) -> Vec<ResultRef> {

@@ -98,7 +98,7 @@ impl Run {
     }
 }
 
-const KEYS: [&str; 9] = [
+pub(crate) const KEYS: [&str; 9] = [
     "run", "imported", "source", "commit", "files", "tests", "passed", "failed", "skipped",
 ];
 

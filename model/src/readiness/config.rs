@@ -7,7 +7,7 @@ use crate::yaml::{Node, Pos, Value};
 
 use super::{Area, Check, PAGES, ReadinessRule};
 
-const EVIDENCE_KEYS: [&str; 1] = ["links"];
+pub(crate) const EVIDENCE_KEYS: [&str; 1] = ["links"];
 const CHECKS: [&str; 8] = [
     "no_errors",
     "no_warnings",
@@ -18,8 +18,8 @@ const CHECKS: [&str; 8] = [
     "covered",
     "no_items",
 ];
-const RULE_KEYS: [&str; 6] = ["check", "title", "kinds", "statuses", "link", "fields"];
-const AREA_KEYS: [&str; 3] = ["title", "kinds", "pages"];
+pub(crate) const RULE_KEYS: [&str; 6] = ["check", "title", "kinds", "statuses", "link", "fields"];
+pub(crate) const AREA_KEYS: [&str; 3] = ["title", "kinds", "pages"];
 
 /// A field value as the text a rule compares with (scalars only).
 pub(crate) fn field_text(value: &serde_json::Value) -> Option<String> {

@@ -9,7 +9,10 @@ mod config;
 
 use serde::Serialize;
 
-pub(crate) use config::{parse_areas, parse_evidence, parse_readiness};
+pub(crate) use config::{
+    AREA_KEYS, EVIDENCE_KEYS, RULE_KEYS as READINESS_RULE_KEYS, parse_areas, parse_evidence,
+    parse_readiness,
+};
 
 use crate::coverage::EXEMPT_STATUS;
 use crate::diagnostic::{Severity, Span, codes};
