@@ -1,10 +1,12 @@
 //! The edit engine against real temporary git repositories.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use git2::{Repository, Signature};
+use git2::Repository;
 use tracebook_edit::{Author, ETag, EditError, Editor, NewItem, Patch};
+use tracebook_test_support::git::commit_all;
+use tracebook_test_support::project::write;
 
 const CONFIG: &str = "project: T
 kinds:
@@ -87,26 +89,6 @@ impl Fixture {
             .map(|d| d.new_file().path().unwrap().display().to_string())
             .collect()
     }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Setup", "setup@example.com").unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
 }
 
 fn ann() -> Author {

@@ -5,16 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{Repository, Signature};
+use git2::Repository;
 use tracebook_edit::{Author, ETag, EditError, Editor, Patch};
+use tracebook_test_support::git::commit_all;
+use tracebook_test_support::project::write;
 
-const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 const SYS: &str = "---
 id: SYS-001
@@ -49,26 +45,6 @@ impl Fixture {
     fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.root.join(rel)).expect("read")
     }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Someone", "someone@example.com").unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
 }
 
 fn ann() -> Author {

@@ -21,7 +21,7 @@ async fn editor_signs_in_and_edits_an_item_through_the_form() {
     write(
         &root,
         "tracebook.yaml",
-        "project: Pump\nkinds:\n  requirement: { prefix: SYS, title: Requirement }\n",
+        tracebook_test_support::project::REQUIREMENTS_ONLY,
     );
     write(&root, ".gitignore", ".tracebook/\npublic/\n");
     write(

@@ -109,7 +109,7 @@ fn project(body: &str) -> (tempfile::TempDir, PathBuf) {
     write(
         &root,
         "tracebook.yaml",
-        "project: Pump\nkinds:\n  requirement: { prefix: SYS, title: Requirement }\n",
+        tracebook_test_support::project::REQUIREMENTS_ONLY,
     );
     write_item(&root, body);
     (dir, root)
@@ -141,15 +141,8 @@ fn client() -> reqwest::blocking::Client {
 
 /// Polls `probe` until it gives a value, for at most [`PATIENCE`].
 #[track_caller]
-fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn wait_for<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    tracebook_test_support::wait_for(what, PATIENCE, probe)
 }
 
 /// The body of a 200 answer to GET `url`, if it contains `text`.

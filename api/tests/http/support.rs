@@ -4,23 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{Repository, Signature};
+use git2::Repository;
 use sqlx::Connection;
 use tracebook_api::publishing::Publishing;
 use tracebook_api::{AppState, ServerConfig};
 use tracebook_edit::Editor;
 use tracebook_store::accounts::{AccountStore, Role, database_url};
+use tracebook_test_support::git::commit_all;
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-pub(crate) const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+pub(crate) const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 /// Which accounts database a server uses.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +41,7 @@ macro_rules! on_both_databases {
     )*};
 }
 pub(crate) use on_both_databases;
+pub(crate) use tracebook_test_support::project::write;
 
 /// A running server; stops (and drops its PostgreSQL database) when dropped.
 pub(crate) struct TestServer {
@@ -234,23 +230,7 @@ fn project(root: &Path) {
         "---\nid: SYS-001\nkind: requirement\ntitle: Alarm\nlinks:\n  derives_from: [STK-001]\n---\nThe pump shall alarm.\n",
     );
     let repo = Repository::init(root).expect("init");
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.write().expect("index write");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = Signature::now("Setup", "setup@example.com").expect("sig");
-    repo.commit(Some("HEAD"), &sig, &sig, "initial", &tree, &[])
-        .expect("commit");
-}
-
-pub(crate) fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
+    commit_all(&repo, "initial");
 }
 
 async fn admin_connection(admin: &str) -> sqlx::AnyConnection {

@@ -1,12 +1,13 @@
 //! The validity rule of the read cache: what a check sees, and how stale each kind of read may
 //! be. Plain folders, no git: the cache reads the work tree only.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::super::snapshot::Snapshot;
 use super::super::stamp::{CheckTime, Clock};
 use super::{Cache, READ_MAX_AGE, ago};
+use tracebook_test_support::project::write;
 
 const CONFIG: &str = "project: T
 kinds:
@@ -27,12 +28,6 @@ fn project() -> (tempfile::TempDir, PathBuf) {
     );
     write(&root, "content/req/SYS-001.md", SYS);
     (dir, root)
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn title(snapshot: &Snapshot, id: &str) -> Option<String> {

@@ -101,17 +101,7 @@ impl Fixture {
     /// Commits the files and tags the commit `v1`, the baseline's ref (the loader resolves it).
     fn tag_v1(&self) {
         let repo = git2::Repository::init(self.dir.path()).expect("init");
-        let mut index = repo.index().expect("index");
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .expect("add");
-        let tree = repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
-        let sig = git2::Signature::now("A. Chen", "a.chen@example.com").expect("signature");
-        let commit = repo
-            .commit(Some("HEAD"), &sig, &sig, "version A", &tree, &[])
-            .expect("commit");
+        let commit = tracebook_test_support::git::commit_all(&repo, "version A");
         let object = repo.find_object(commit, None).expect("object");
         repo.tag_lightweight("v1", &object, false).expect("tag");
     }

@@ -10,17 +10,12 @@ use std::time::{Duration, Instant};
 use git2::Repository;
 
 use crate::gitrepo::commit_all;
+pub(crate) use tracebook_test_support::project::write;
 
 pub(crate) const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 pub(crate) const WEBHOOK_SECRET: &str = "a webhook secret for the tests";
 
-const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 /// A project committed in its own repository, with `extra` more requirements (to make builds
 /// take a while).
@@ -155,12 +150,6 @@ fn requirement(n: usize, title: &str) -> String {
     format!(
         "---\nid: {id}\nkind: requirement\ntitle: {title}\nlinks:\n  derives_from: [STK-001]\n---\nThe pump shall do {title}.\n"
     )
-}
-
-pub(crate) fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
 }
 
 /// A `tracebook` process; killed when dropped. Its stdout and stderr lines are collected.

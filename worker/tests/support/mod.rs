@@ -4,20 +4,15 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use git2::{Repository, Signature};
+use git2::Repository;
 use std::sync::Arc;
 
+pub use tracebook_test_support::project::write;
 use tracebook_worker::{Consumer, Runner, RunnerOptions, Source};
 
-pub const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+pub const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 /// The branch the fixtures commit to.
 pub const BRANCH: &str = "main";
@@ -123,28 +118,6 @@ impl Fixture {
     }
 }
 
-/// Commits the whole work tree of `repo` on its current branch; returns the commit id.
-pub fn commit_all(repo: &Repository, message: &str) -> String {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let sig = Signature::now("Ada", "ada@example.com").expect("signature");
-    let parent = repo
-        .head()
-        .ok()
-        .map(|h| h.peel_to_commit().expect("commit"));
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    let id = repo
-        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .expect("commit");
-    id.to_string()
-}
-
 pub fn item_text(title: &str) -> String {
     format!(
         "---\nid: SYS-001\nkind: requirement\ntitle: {title}\nlinks:\n  derives_from: [STK-001]\n---\nText.\n"
@@ -157,10 +130,9 @@ pub fn page_in(site: &Path) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-pub fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
+/// Commits the whole work tree of `repo` on its current branch; returns the commit id.
+pub fn commit_all(repo: &Repository, message: &str) -> String {
+    tracebook_test_support::git::commit_all(repo, message).to_string()
 }
 
 /// Every file under `dir` (relative path → bytes), sorted.
@@ -185,18 +157,6 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     }
     files.sort();
     files
-}
-
-/// Polls `check` until it returns `Some` or `timeout` passes (then panics with `what`).
-pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Async form of [`wait_for`] (the check must not block for long).

@@ -1,12 +1,12 @@
 //! The edit form against a real git repository, driven through its router with a signed-in
 //! principal put into the request's extensions (the auth layers are tested on their own).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use git2::{Repository, Signature};
+use git2::Repository;
 use tower::ServiceExt;
 
 use super::{EditForm, router};
@@ -16,14 +16,10 @@ use crate::config::ServerConfig;
 use crate::edits::{Author, Editor, Patch};
 use crate::publishing::Publishing;
 use crate::state::AppState;
+use tracebook_test_support::git::commit_all;
+use tracebook_test_support::project::write;
 
-const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 const SYS: &str = "---
 id: SYS-001
@@ -183,31 +179,6 @@ fn attr(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
-
-fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let sig = Signature::now("Setup", "setup@example.com").expect("signature");
-    let parent = repo
-        .head()
-        .ok()
-        .map(|h| h.peel_to_commit().expect("commit"));
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .expect("commit");
 }
 
 #[tokio::test]

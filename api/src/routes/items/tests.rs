@@ -2,12 +2,12 @@
 //! signed-in principal put into the request's extensions (the auth layers are tested on their
 //! own; the end-to-end tests over a socket live in `api/tests/http/`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use git2::{Repository, Signature};
+use git2::Repository;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -17,14 +17,10 @@ use crate::auth::{Principal, Via};
 use crate::config::ServerConfig;
 use crate::edits::Editor;
 use crate::state::AppState;
+use tracebook_test_support::git::commit_all;
+use tracebook_test_support::project::write;
 
-const CONFIG: &str = "project: T
-kinds:
-  need: { prefix: STK, title: Need }
-  requirement: { prefix: SYS, title: Requirement }
-links:
-  derives_from: { from: [requirement], to: [need] }
-";
+const CONFIG: &str = tracebook_test_support::project::NEEDS_AND_REQUIREMENTS;
 
 const SYS: &str = "---
 id: SYS-001
@@ -64,7 +60,7 @@ impl Fixture {
         };
         let mut state = AppState::new(root.clone(), dir.path().join("site"), accounts, config);
         if git {
-            commit_all(&Repository::init(&root).expect("init"));
+            commit_all(&Repository::init(&root).expect("init"), "initial");
             state = state.with_editor(Editor::open(&root, None).expect("editor"));
         }
         Fixture {
@@ -167,24 +163,6 @@ fn principal(role: Role) -> Principal {
         },
         via: Via::Token,
     }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn commit_all(repo: &Repository) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Setup", "setup@example.com").unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "initial", &tree, &[])
-        .unwrap();
 }
 
 #[tokio::test]
