@@ -144,6 +144,8 @@ pub(crate) fn redacted(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             let user = userinfo.split(':').next().unwrap_or_default();
+            // `redis://:PASSWORD@host` has no user: show `redis://host`, not `redis://@host`.
+            let at = if user.is_empty() { at + 1 } else { at };
             format!("{}{user}{}", &url[..scheme + 3], &url[at..])
         }
         _ => url.to_owned(),
