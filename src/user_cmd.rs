@@ -282,5 +282,10 @@ mod tests {
         assert_eq!(redacted("postgres://u:secret@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("sqlite:///p/x.db"), "sqlite:///p/x.db");
+        // Redis with a password and no user: neither the password nor an empty userinfo.
+        assert_eq!(
+            redacted("redis://:secret@tracebook-redis:6379/0"),
+            "redis://tracebook-redis:6379/0"
+        );
     }
 }

@@ -129,3 +129,66 @@ impl Shared {
         Ok(vec![(a, left(a_ttl)), (b, left(b_ttl))])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CI machine's Redis (or TRACEBOOK_TEST_REDIS); the test fails without one.
+    fn redis_url() -> String {
+        std::env::var("TRACEBOOK_TEST_REDIS")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    }
+
+    fn unique_prefix() -> String {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("tracebook-test-{hex}")
+    }
+
+    /// Two servers (two limiters) on one Redis: attempts alternating between them meet one
+    /// limit, where each server's own limiter would allow twice as many.
+    #[tokio::test]
+    async fn replicas_share_the_limit_through_redis() {
+        let prefix = unique_prefix();
+        let one = LoginLimits::new(5)
+            .shared(&redis_url(), &prefix)
+            .expect("client");
+        let two = LoginLimits::new(5)
+            .shared(&redis_url(), &prefix)
+            .expect("client");
+        let client: IpAddr = "192.0.2.7".parse().expect("address");
+        let mut refused_at = None;
+        for attempt in 1..=10 {
+            let limits = if attempt % 2 == 1 { &one } else { &two };
+            if let Err(err) = limits.attempt(client, "Alice").await {
+                assert!(matches!(err, ApiError::TooManyRequests(wait) if (1..=60).contains(&wait)));
+                refused_at = Some(attempt);
+                break;
+            }
+        }
+        assert_eq!(refused_at, Some(6), "the sixth attempt over both servers is refused");
+        // The account key is shared too, whatever the case of the name: another address
+        // trying the same account is refused at once.
+        let other: IpAddr = "192.0.2.8".parse().expect("address");
+        assert!(two.attempt(other, "alice").await.is_err());
+        // And nothing else is limited.
+        assert!(one.attempt(other, "bob").await.is_ok());
+    }
+
+    /// With Redis unreachable, each server still limits on its own (and answers quickly).
+    #[tokio::test]
+    async fn without_redis_each_server_limits_on_its_own() {
+        let limits = LoginLimits::new(3)
+            .shared("redis://127.0.0.1:1", &unique_prefix())
+            .expect("client");
+        let client: IpAddr = "192.0.2.9".parse().expect("address");
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            assert!(limits.attempt(client, "carol").await.is_ok());
+        }
+        assert!(limits.attempt(client, "carol").await.is_err());
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}

@@ -95,7 +95,8 @@ async fn login(
                 Some("Wrong name or password."),
             );
         }
-        Err(err) => return internal(&err),
+        // 503 when the database is down (the client may retry), 500 for anything else.
+        Err(err) => return crate::ApiError::accounts("checking a password", &err).into_response(),
     };
     if let Some(Extension(old)) = old
         && let Err(err) = end_session(&state, &old).await
