@@ -37,16 +37,25 @@ log() { printf '%s\n' "$*"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # step NAME COMMAND...: runs one step, prints it with its duration, stops the run on failure.
+# The step runs in a subshell with errexit on (inside `if`, bash would ignore errexit), so any
+# failing command fails it; steps pass values on through files in $WORK.
 step() {
-  local name=$1 t0
+  local name=$1 t0 rc
   shift
   t0=$(date +%s.%N)
   log "== $name"
-  if "$@"; then
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
     log "   ok: $name ($(elapsed "$t0") s)"
   else
     log "   FAILED: $name ($(elapsed "$t0") s)"
-    return 1
+    exit 1
   fi
 }
 
@@ -95,6 +104,7 @@ ensure_engine() {
     "${COMPOSE[@]}" version | grep -q 'version v2' || { log "no Compose v2"; return 1; }
   fi
   log "   $(docker version --format 'engine {{.Server.Version}}'), $("${COMPOSE[@]}" version)"
+  echo "${COMPOSE[*]}" >"$WORK/compose"
 }
 
 # --- images ------------------------------------------------------------------------------------
@@ -197,7 +207,7 @@ edit_and_publish() {
   flow status "$BASE" /items/SYS-001/index.html --expect 200 --cookies "$WORK/$RUNTIME.session" \
     | grep -q 'text/html; charset=utf-8' || { log "   the page is not text/html; charset=utf-8"; return 1; }
   wait_for 60 "the mirror holds the edit" mirror_title_is SYS-001 "$title"
-  LAST_TITLE=$title
+  echo "$title" >"$WORK/last-title"
 }
 
 logs_are_clean() {
@@ -223,7 +233,7 @@ logs_are_clean() {
       return 1
     fi
   done
-  grep -E "worker .* publishing" <<<"$logs" | head -n 2 | sed 's/^/   /'
+  grep -E " publishing /site/public " <<<"$logs" | sed 's/^/   /' || true
 }
 
 # Fault 1: a worker dies (SIGKILL, as the kernel's OOM killer does) holding a job. The site
@@ -247,18 +257,26 @@ fault_killed_worker() {
   restarts=$(docker inspect -f '{{.RestartCount}}' "$victim")
   pid=$(docker inspect -f '{{.State.Pid}}' "$victim")
   log "   killing $consumer (container ${victim:0:12}, pid $pid) with SIGKILL"
+  local killed_at
+  killed_at=$(date +%s)
   kill -KILL "$pid"
   t0=$(date +%s.%N)
   docker rm -f tracebook-compose-lock >/dev/null
   wait_for 30 "the killed worker restarted by Docker" \
     sh -c "[ \"\$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' $victim)\" = '$((restarts + 1)) true' ]"
-  log "   exit code of the killed run: 137 expected; restart count $restarts -> $(docker inspect -f '{{.RestartCount}}' "$victim")"
+  local exit_code
+  exit_code=$(docker events --since "$killed_at" --until "$(date +%s)" --filter "container=$victim" \
+    --filter event=die --format '{{.Actor.Attributes.exitCode}}' | head -n 1)
+  log "   the killed run exited $exit_code; restart count $restarts -> $(docker inspect -f '{{.RestartCount}}' "$victim")"
+  [ "$exit_code" = 137 ]
   wait_for 90 "the edit published" published_has SYS-001 "$title"
   log "   published $(elapsed "$t0") s after the kill"
   wait_for 90 "no job left pending (taken over)" no_pending_jobs
   log "   job taken over $(elapsed "$t0") s after the kill (TRACEBOOK_RECLAIM_IDLE=$RECLAIM_IDLE)"
-  $CURRENT logs --no-color "$WORKER" 2>&1 | grep -E 'took over jobs' | tail -n 1 | sed 's/^/   /'
-  $CURRENT logs --no-color "$WORKER" 2>&1 | grep -q 'took over jobs another worker left'
+  local logs
+  logs=$($CURRENT logs --no-color "$WORKER" 2>&1)
+  grep -F 'took over jobs another worker left' <<<"$logs" | tail -n 1 | sed 's/^/   /'
+  grep -qF 'took over jobs another worker left' <<<"$logs"
   wait_for 60 "the mirror holds the edit" mirror_title_is SYS-001 "$title"
   wait_for 90 "both workers healthy again" healthy "$WORKER" 2
 }
@@ -349,19 +367,19 @@ replicas_share() {
   "${FLOWS[@]}" sign-in "$a" "$ADMIN" "$ADMIN_PASSWORD" --cookies "$WORK/replica-a.session"
   flow me "$b" "$ADMIN" --cookies "$WORK/replica-a.session"
   # The last publish is on both replicas.
-  flow wait-page "$a" /items/SYS-001/index.html "$LAST_TITLE" --timeout 1 --cookies "$WORK/replica-a.session"
-  flow wait-page "$b" /items/SYS-001/index.html "$LAST_TITLE" --timeout 1 --cookies "$WORK/replica-a.session"
+  flow wait-page "$a" /items/SYS-001/index.html "$(cat "$WORK/last-title")" --timeout 1 --cookies "$WORK/replica-a.session"
+  flow wait-page "$b" /items/SYS-001/index.html "$(cat "$WORK/last-title")" --timeout 1 --cookies "$WORK/replica-a.session"
   # A new publish, seen by replica B the moment replica A shows it.
   local title="Occlusion alarm latency (seen by both replicas $RANDOM)"
   flow api-edit "$a" SYS-001 "$title" --cookies "$WORK/replica-a.session"
   flow wait-page "$a" /items/SYS-001/index.html "$title" --timeout 60 --cookies "$WORK/replica-a.session"
   flow wait-page "$b" /items/SYS-001/index.html "$title" --timeout 1 --cookies "$WORK/replica-a.session"
-  LAST_TITLE=$title
-  REPLICAS="$a,$b"
+  echo "$title" >"$WORK/last-title"
+  echo "$a,$b" >"$WORK/replicas"
 }
 
 shared_sign_in_limit() {
-  flow hammer "$REPLICAS" nobody-in-particular --count 30 --limit 10
+  flow hammer "$(cat "$WORK/replicas")" nobody-in-particular --count 30 --limit 10
   # The limit is per client address too: clear it so a rerun can sign in at once.
   redis --scan --pattern 'tracebook:login:*' | xargs -r -n 50 $CURRENT exec -T "$REDIS" redis-cli DEL >/dev/null
 }
@@ -422,6 +440,7 @@ caddy_ready() {
 }
 
 step "Docker engine and Compose v2" ensure_engine
+read -r -a COMPOSE <"$WORK/compose"
 step "images (stand-ins cached; app image from $BINARY)" build_images
 for runtime in "${RUNTIMES[@]}"; do
   case "$runtime" in

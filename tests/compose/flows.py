@@ -142,6 +142,8 @@ def api_edit(args):
     if status != 200:
         fail(f"GET /api/items/{args.item} answered {status}: {body[:200]}")
     item = json.loads(body)
+    # What the write API takes: the item's fields without its id and kind.
+    item = {k: v for k, v in item.items() if k in ("title", "status", "tags", "links", "fields", "body")}
     item["title"] = args.title
     status, _, body = client.request(
         "PUT",
