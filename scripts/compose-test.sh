@@ -183,6 +183,9 @@ published_has() { # ITEM TEXT
 # --- the steps every runtime runs --------------------------------------------------------------
 
 up() {
+  # A clean slate: a run killed hard (or a crashed engine, which restarts unless-stopped
+  # containers) may have left this project's containers and volumes behind.
+  $CURRENT down -v --remove-orphans >/dev/null 2>&1
   $CURRENT up -d --no-build --pull never --quiet-pull 2>&1 | tail -n 3
   wait_for 240 "$APP healthy (x$APPS)" healthy "$APP" "$APPS"
   wait_for 60 "$WORKER running (x2)" running "$WORKER" 2
@@ -193,8 +196,11 @@ up() {
 
 first_admin() {
   # docs/deploy.md, "The first admin user", from a script.
-  printf '%s\n' "$ADMIN_PASSWORD" \
-    | $CURRENT exec -T "$APP" tracebook user add "$ADMIN" --role admin --root /content --password-stdin
+  local out
+  out=$(printf '%s\n' "$ADMIN_PASSWORD" \
+    | $CURRENT exec -T "$APP" tracebook user add "$ADMIN" --role admin --root /content --password-stdin 2>&1)
+  log "$out"
+  grep -q "^added user $ADMIN" <<<"$out"
 }
 
 sign_in() { "${FLOWS[@]}" $CA_ARG sign-in "$BASE" "$ADMIN" "$ADMIN_PASSWORD" --cookies "$WORK/$RUNTIME.session"; }

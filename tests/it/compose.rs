@@ -936,8 +936,10 @@ fn dockerfile_builds_locked_in_stages_and_runs_as_non_root() {
     let base = stage_range(last_image);
     assert_eq!(base[0].1, "${RUNTIME_BASE} AS runtime-base");
     assert!(
-        instructions[..stages[0]]
-            .contains(&("ARG".to_owned(), "RUNTIME_BASE=debian:bookworm-slim".to_owned())),
+        instructions[..stages[0]].contains(&(
+            "ARG".to_owned(),
+            "RUNTIME_BASE=debian:bookworm-slim".to_owned()
+        )),
         "the runtime base defaults to debian:bookworm-slim"
     );
     // The compose test's target: the same base with a binary from the context, before the Rust

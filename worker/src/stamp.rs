@@ -58,11 +58,15 @@ mod tests {
         let site = dir.path().join("public");
         assert_eq!(PublishStamp::read(&site), None);
         let first = PublishStamp::bump(&site, "aaa").expect("bump");
-        let inode = std::fs::metadata(publish_stamp_path(&site)).expect("stamp").ino();
+        let inode = std::fs::metadata(publish_stamp_path(&site))
+            .expect("stamp")
+            .ino();
         let second = PublishStamp::bump(&site, "bbb").expect("bump");
         assert_eq!((first.generation, second.generation), (1, 2));
         assert_eq!(PublishStamp::read(&site), Some(second));
-        let now = std::fs::metadata(publish_stamp_path(&site)).expect("stamp").ino();
+        let now = std::fs::metadata(publish_stamp_path(&site))
+            .expect("stamp")
+            .ino();
         assert_ne!(inode, now, "a reader's stat must see the change");
     }
 }

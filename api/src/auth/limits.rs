@@ -72,7 +72,9 @@ impl LoginLimits {
         if let Some(shared) = &self.shared {
             match shared.count(client, &account).await {
                 Ok(counts) => {
-                    return match counts.into_iter().find(|(n, _)| *n > u64::from(self.per_minute))
+                    return match counts
+                        .into_iter()
+                        .find(|(n, _)| *n > u64::from(self.per_minute))
                     {
                         Some((_, ttl)) => Err(ApiError::TooManyRequests(ttl.max(1))),
                         None => Ok(()),
@@ -168,7 +170,11 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(refused_at, Some(6), "the sixth attempt over both servers is refused");
+        assert_eq!(
+            refused_at,
+            Some(6),
+            "the sixth attempt over both servers is refused"
+        );
         // The account key is shared too, whatever the case of the name: another address
         // trying the same account is refused at once.
         let other: IpAddr = "192.0.2.8".parse().expect("address");
