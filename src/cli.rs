@@ -332,8 +332,10 @@ pub(crate) struct WorkerArgs {
     /// ROOT/.tracebook/tracebook.db].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub(crate) database_url: Option<String>,
-    /// Seconds a job may stay unacknowledged with another worker before it is taken over.
-    #[arg(long, env = "TRACEBOOK_RECLAIM_IDLE", default_value_t = 60.0)]
+    /// Seconds a job may stay unacknowledged with another worker before it is taken over
+    /// (looked for every sixth of that): longer than the slowest build, or a build still
+    /// running is started a second time elsewhere.
+    #[arg(long, env = "TRACEBOOK_RECLAIM_IDLE", default_value_t = 30.0)]
     pub(crate) reclaim_idle: f64,
     /// Seconds between checks, when idle, that the site shows the branch's newest commit.
     #[arg(long, env = "TRACEBOOK_IDLE_CHECK", default_value_t = 30.0)]

@@ -20,12 +20,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Log filter directive added to every `TRACEBOOK_LOG`: notices only when they are warnings.
+const QUIET_SQLX_NOTICES: &str = "sqlx::postgres::notice=warn";
+
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TRACEBOOK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,html5ever=off")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,html5ever=off"))
+                // PostgreSQL's notices ("relation _sqlx_migrations already exists, skipping"
+                // on every migration check, so on every worker health check) are not news.
+                .add_directive(QUIET_SQLX_NOTICES.parse().expect("a valid directive")),
         )
         .with_writer(std::io::stderr)
         .init();

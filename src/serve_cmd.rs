@@ -77,12 +77,21 @@ async fn start_publishing(
     state: &mut AppState,
 ) -> Result<Arc<Publishing>> {
     let root = &source.root;
-    let work = WorkDir::claim(root, Some("serve"))?;
+    // Several server replicas may share one content folder (docker-compose-deploy.yml): the
+    // second takes a numbered work folder rather than failing on the first's.
+    let work = match WorkDir::claim(root, Some("serve")) {
+        Ok(work) => work,
+        Err(_) => WorkDir::claim(root, None)?,
+    };
     let queue: Arc<dyn Queue> = match &args.queue.redis_url {
         Some(redis_url) => {
             let mut options = RedisQueueOptions::new(redis_url, &work.name);
             options.prefix.clone_from(&args.queue.queue_prefix);
-            *state = state.clone().with_search(search_index(root, false)?);
+            *state = state
+                .clone()
+                .with_search(search_index(root, false)?)
+                .with_shared_login_limits(redis_url, &args.queue.queue_prefix)
+                .map_err(anyhow::Error::msg)?;
             if BuildInfo::read(out).is_none() {
                 eprintln!("building the site into {}", out.display());
                 let steps = steps(root, database, state.search.clone())?;

@@ -144,6 +144,8 @@ pub(crate) fn redacted(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             let user = userinfo.split(':').next().unwrap_or_default();
+            // `redis://:PASSWORD@host` has no user: show `redis://host`, not `redis://@host`.
+            let at = if user.is_empty() { at + 1 } else { at };
             format!("{}{user}{}", &url[..scheme + 3], &url[at..])
         }
         _ => url.to_owned(),
@@ -280,5 +282,10 @@ mod tests {
         assert_eq!(redacted("postgres://u:secret@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("sqlite:///p/x.db"), "sqlite:///p/x.db");
+        // Redis with a password and no user: neither the password nor an empty userinfo.
+        assert_eq!(
+            redacted("redis://:secret@tracebook-redis:6379/0"),
+            "redis://tracebook-redis:6379/0"
+        );
     }
 }

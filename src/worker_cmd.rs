@@ -137,7 +137,10 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
         let runner = runner(&source, &site, &work, steps);
         let mut consumer_options = ConsumerOptions::new(&source.repo, &source.branch);
         consumer_options.reclaim_idle = Duration::from_secs_f64(args.reclaim_idle);
-        consumer_options.reclaim_every = consumer_options.reclaim_idle / 2;
+        // Looking often is cheap (one XAUTOCLAIM): a dead worker's job is taken over
+        // reclaim_idle after it was last delivered, plus at most this.
+        consumer_options.reclaim_every =
+            (consumer_options.reclaim_idle / 6).max(Duration::from_secs(1));
         consumer_options.idle_check = Duration::from_secs_f64(args.idle_check);
         let queue: Arc<dyn Queue> = Arc::new(queue);
         let consumer = Consumer::new(queue, runner, consumer_options);

@@ -39,7 +39,7 @@ pub(crate) struct SiteFiles {
 #[derive(Default)]
 struct Cache {
     /// (device, inode) of the folder the entries were read from.
-    folder: Option<(u64, u64)>,
+    folder: Option<Identity>,
     files: HashMap<String, Arc<CachedFile>>,
     bytes: usize,
 }
@@ -67,9 +67,7 @@ impl SiteFiles {
 
     /// The cached file at `rel`, after dropping everything if the folder was swapped.
     fn get(&self, rel: &str) -> Option<Arc<CachedFile>> {
-        let folder = std::fs::metadata(&self.dir)
-            .ok()
-            .map(|meta| (meta.dev(), meta.ino()));
+        let folder = identity(&self.dir);
         let mut cache = self.lock();
         if cache.folder != folder {
             *cache = Cache {
@@ -81,7 +79,7 @@ impl SiteFiles {
         cache.files.get(rel).cloned()
     }
 
-    fn keep(&self, rel: String, file: Arc<CachedFile>, folder: Option<(u64, u64)>) {
+    fn keep(&self, rel: String, file: Arc<CachedFile>, folder: Option<Identity>) {
         let mut cache = self.lock();
         if cache.folder != folder {
             return;
@@ -144,12 +142,21 @@ fn cacheable_path(request: &Request) -> Option<String> {
     Some(rel.to_owned())
 }
 
+/// What the cache is valid for: the folder's (device, inode) and the inode of the publish
+/// stamp beside it (0 before the first publish). The stamp is rewritten by whichever process
+/// published, so a server notices a publish made by another one sharing the volume.
+type Identity = (u64, u64, u64);
+
+fn identity(dir: &Path) -> Option<Identity> {
+    let folder = std::fs::metadata(dir).ok()?;
+    let stamp = std::fs::metadata(tracebook_worker::publish_stamp_path(dir)).map_or(0, |m| m.ino());
+    Some((folder.dev(), folder.ino(), stamp))
+}
+
 /// Reads `dir/rel` when it is a regular file no larger than [`MAX_FILE`], with the folder's
 /// identity as it was before the read (so a swap during the read is not cached).
-fn read(dir: &Path, rel: &str) -> Option<(CachedFile, Option<(u64, u64)>)> {
-    let folder = std::fs::metadata(dir)
-        .ok()
-        .map(|meta| (meta.dev(), meta.ino()));
+fn read(dir: &Path, rel: &str) -> Option<(CachedFile, Option<Identity>)> {
+    let folder = identity(dir);
     let path = dir.join(rel);
     let meta = std::fs::symlink_metadata(&path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE {
@@ -157,7 +164,13 @@ fn read(dir: &Path, rel: &str) -> Option<(CachedFile, Option<(u64, u64)>)> {
     }
     let body = Bytes::from(std::fs::read(&path).ok()?);
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    let content_type = HeaderValue::from_str(mime.essence_str()).ok()?;
+    // The generator writes UTF-8; saying so keeps browsers from guessing another encoding.
+    let content_type = match mime.essence_str() {
+        text if text.starts_with("text/") || text == "application/javascript" => {
+            HeaderValue::from_str(&format!("{text}; charset=utf-8")).ok()?
+        }
+        other => HeaderValue::from_str(other).ok()?,
+    };
     let digest = Sha256::digest(&body);
     let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     let etag = HeaderValue::from_str(&format!("\"{tag}\"")).ok()?;

@@ -83,6 +83,16 @@ impl AppState {
         self
     }
 
+    /// The same state with its sign-in limits counted in the Redis at `url` (keys under
+    /// `prefix`), shared by every server process using it (see [`LoginLimits`]).
+    pub fn with_shared_login_limits(mut self, url: &str, prefix: &str) -> Result<AppState, String> {
+        let limits = LoginLimits::new(self.config.login_attempts_per_minute)
+            .shared(url, prefix)
+            .map_err(|err| format!("the sign-in limits' Redis: {err}"))?;
+        self.limits = Arc::new(limits);
+        Ok(self)
+    }
+
     /// The same state with an edit engine for the write API and the edit form.
     #[must_use]
     pub fn with_editor(mut self, editor: Editor) -> AppState {

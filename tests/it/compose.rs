@@ -421,7 +421,12 @@ fn check_runtime(doc: &Value, names: &Names) {
         ["CMD", "tracebook", "worker", "/content", "--check"],
         "{file}: worker health check"
     );
-    assert_eq!(db["image"], "postgres:16", "{file}: db image");
+    // The official images, which a machine without a registry swaps for stand-ins
+    // (scripts/compose-test.sh, tests/compose/images/).
+    assert_eq!(
+        db["image"], "${TRACEBOOK_POSTGRES_IMAGE:-postgres:16}",
+        "{file}: db image"
+    );
     assert!(
         healthcheck_test(db).contains(&"pg_isready"),
         "{file}: db health check"
@@ -432,7 +437,15 @@ fn check_runtime(doc: &Value, names: &Names) {
             .any(|(_, target)| target == "/var/lib/postgresql/data"),
         "{file}: the database keeps its data in a volume"
     );
-    assert_eq!(redis["image"], "redis:7", "{file}: redis image");
+    assert_eq!(
+        redis["image"], "${TRACEBOOK_REDIS_IMAGE:-redis:7}",
+        "{file}: redis image"
+    );
+    // Two workers, so a dead one's jobs are taken over (README: the local file runs two).
+    assert!(
+        worker["deploy"]["replicas"].as_u64() >= Some(2),
+        "{file}: at least two workers"
+    );
     let redis_cmd = command(redis, names.redis);
     assert_eq!(
         flag(&redis_cmd, "--appendonly"),
@@ -556,6 +569,22 @@ fn local_compose_runs_app_worker_db_redis_and_a_migration() {
     );
 }
 
+/// The two runtimes are separate Compose projects: sharing the project name shares the
+/// volumes, and the deploy runtime would then start on the local file's database, whose
+/// password is the local one (sign-in to PostgreSQL fails).
+#[test]
+fn local_and_deploy_runtimes_are_separate_projects() {
+    let local = compose(LOCAL);
+    let deploy = compose(DEPLOY);
+    let name = |doc: &Value, file: &str| -> String {
+        doc["name"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{file}: no project name"))
+            .to_owned()
+    };
+    assert_ne!(name(&local, LOCAL), name(&deploy, DEPLOY));
+}
+
 /// Every tracebook command the compose files run, as a service or as a health check, is one the
 /// binary accepts: clap parses the arguments up to a trailing `--help`, which then exits 0
 /// (a misspelt flag or a positional argument the subcommand does not take fails).
@@ -634,7 +663,14 @@ fn deploy_compose_is_production_shaped() {
         if name == DEPLOY_PROXY {
             let mut published: Vec<&str> = strings(&svc["ports"]);
             published.sort_unstable();
-            assert_eq!(published, ["443:443", "443:443/udp", "80:80"]);
+            assert_eq!(
+                published,
+                [
+                    "${TRACEBOOK_HTTPS_PORT:-443}:443",
+                    "${TRACEBOOK_HTTPS_PORT:-443}:443/udp",
+                    "${TRACEBOOK_HTTP_PORT:-80}:80"
+                ]
+            );
         } else {
             assert!(
                 svc.get("ports").is_none(),
@@ -669,10 +705,11 @@ fn deploy_compose_is_production_shaped() {
             "{DEPLOY}: {name}: secrets come from {ENV_FILE}, not the compose file"
         );
     }
-    let worker = service(&doc, DEPLOY, DEPLOY_NAMES.worker);
+    // More than one app container: Caddy spreads requests over them (see the Caddyfile test).
+    let app = service(&doc, DEPLOY, DEPLOY_NAMES.app);
     assert!(
-        worker["deploy"]["replicas"].as_u64() >= Some(2),
-        "{DEPLOY}: at least two workers"
+        app["deploy"]["replicas"].as_u64() >= Some(2),
+        "{DEPLOY}: at least two app replicas"
     );
     // The databases are not reachable from outside.
     assert_eq!(doc["networks"]["backend"]["internal"], true);
@@ -685,7 +722,7 @@ fn deploy_compose_is_production_shaped() {
     }
     // Data that must outlive the containers.
     let proxy = service(&doc, DEPLOY, DEPLOY_PROXY);
-    assert_eq!(proxy["image"], "caddy:2");
+    assert_eq!(proxy["image"], "${TRACEBOOK_CADDY_IMAGE:-caddy:2}");
     let proxy_mounts = volumes(proxy);
     assert!(
         proxy_mounts
@@ -758,14 +795,27 @@ fn caddyfile_proxies_to_the_app_service() {
         .filter(|line| !line.starts_with('#'))
         .collect();
 
+    // Every replica of the app, found by its service name in Docker's DNS and refreshed (a
+    // fixed `reverse_proxy tracebook-app:8080` resolves once and sticks to one container).
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|line| line.starts_with("reverse_proxy"))
+            .collect::<Vec<_>>(),
+        [&"reverse_proxy {"]
+    );
     let upstreams: Vec<&str> = lines
         .iter()
-        .filter_map(|line| line.strip_prefix("reverse_proxy "))
+        .filter_map(|line| line.strip_prefix("dynamic a "))
         .map(|rest| rest.trim_end_matches('{').trim())
         .collect();
     let app = service(&doc, DEPLOY, DEPLOY_NAMES.app);
     let port = flag(&command(app, DEPLOY_NAMES.app), "--port").expect("--port");
-    assert_eq!(upstreams, [format!("{}:{port}", DEPLOY_NAMES.app)]);
+    assert_eq!(upstreams, [format!("{} {port}", DEPLOY_NAMES.app)]);
+    assert!(
+        lines.contains(&"lb_policy round_robin"),
+        "requests spread over the replicas"
+    );
     assert_eq!(
         strings(&app["expose"]),
         [port],
@@ -855,14 +905,66 @@ fn dockerfile_builds_locked_in_stages_and_runs_as_non_root() {
         .map(|(i, _)| i)
         .collect();
     assert!(stages.len() >= 2, "a multi-stage build");
-    let build_stage = &instructions[stages[0]].1;
-    let (build_image, build_name) = build_stage.split_once(" AS ").expect("a named build stage");
+    // Each stage: (its index among the instructions, its image, its name).
+    let named: Vec<(usize, &str, &str)> = stages
+        .iter()
+        .map(|&i| {
+            let (image, name) = instructions[i].1.split_once(" AS ").unwrap_or_else(|| {
+                panic!("stage `{}` has no name", instructions[i].1);
+            });
+            (i, image, name)
+        })
+        .collect();
+    let stage_range = |name: &str| -> &[(String, String)] {
+        let at = named
+            .iter()
+            .position(|(_, _, n)| *n == name)
+            .unwrap_or_else(|| panic!("no stage {name}"));
+        let end = named.get(at + 1).map_or(instructions.len(), |s| s.0);
+        &instructions[named[at].0..end]
+    };
+    let &(build_at, build_image, build_name) = named
+        .iter()
+        .find(|(_, image, _)| image.starts_with("rust:"))
+        .expect("a Rust build stage");
     assert!(build_image.starts_with("rust:"), "{build_image}");
-    let last = &instructions[*stages.last().expect("a stage")..];
+    // The default target (the last stage) is the runtime with the binary built from source,
+    // on the runtime base, which is debian:bookworm-slim unless RUNTIME_BASE says otherwise
+    // (the compose test's locally made base).
+    let &(_, last_image, last_name) = named.last().expect("a stage");
+    assert_eq!(last_name, "runtime");
+    let base = stage_range(last_image);
+    assert_eq!(base[0].1, "${RUNTIME_BASE} AS runtime-base");
     assert!(
-        last[0].1.starts_with("debian:bookworm-slim"),
-        "runtime image: {}",
-        last[0].1
+        instructions[..stages[0]].contains(&(
+            "ARG".to_owned(),
+            "RUNTIME_BASE=debian:bookworm-slim".to_owned()
+        )),
+        "the runtime base defaults to debian:bookworm-slim"
+    );
+    // The compose test's target: the same base with a binary from the context, before the Rust
+    // stage so that the classic builder (which builds every stage up to the target) never
+    // needs the rust image.
+    let prebuilt = stage_range("prebuilt");
+    assert_eq!(prebuilt[0].1, format!("{last_image} AS prebuilt"));
+    assert_eq!(
+        prebuilt[1..],
+        [(
+            "COPY".to_owned(),
+            "tracebook /usr/local/bin/tracebook".to_owned()
+        )]
+    );
+    assert!(
+        named.iter().position(|s| s.2 == "prebuilt") < named.iter().position(|s| s.0 == build_at),
+        "the prebuilt stage comes before the Rust stage"
+    );
+    let last = stage_range(last_name);
+    assert_eq!(
+        last[1..],
+        [(
+            "COPY".to_owned(),
+            format!("--from={build_name} /usr/local/bin/tracebook /usr/local/bin/tracebook")
+        )]
     );
 
     // The Rust version is the workspace's rust-version.
@@ -928,13 +1030,9 @@ fn dockerfile_builds_locked_in_stages_and_runs_as_non_root() {
         );
     }
 
-    // The runtime stage: the binary from the build stage, tools the compose files call, a
-    // non-root user, the entry point, the port, no health check of its own.
-    assert!(
-        last.iter()
-            .any(|(ins, args)| ins == "COPY" && args.starts_with(&format!("--from={build_name} "))),
-        "the runtime copies the binary from the `{build_name}` stage"
-    );
+    // The runtime base: tools the compose files call, a non-root user, the entry point, the
+    // port, no health check of its own.
+    let last = base;
     let installs: String = last
         .iter()
         .filter(|(ins, args)| ins == "RUN" && args.contains("apt-get install"))
@@ -958,10 +1056,11 @@ fn dockerfile_builds_locked_in_stages_and_runs_as_non_root() {
         "the image runs as root: USER {user}"
     );
     assert_eq!(user_name, "tracebook");
-    assert!(
-        last.iter()
-            .any(|(ins, args)| ins == "RUN" && args.contains("useradd"))
-    );
+    // Any uid/gid works, including ids the image has already (root's 0: `groupadd: GID '0'
+    // already exists` otherwise).
+    assert!(last.iter().any(|(ins, args)| ins == "RUN"
+        && args.contains("groupadd --non-unique")
+        && args.contains("useradd --non-unique")));
     let entrypoint = last
         .iter()
         .find(|(ins, _)| ins == "ENTRYPOINT")

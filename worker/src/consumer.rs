@@ -51,8 +51,8 @@ impl ConsumerOptions {
         ConsumerOptions {
             repo: repo.to_owned(),
             branch: branch.to_owned(),
-            reclaim_idle: Duration::from_secs(60),
-            reclaim_every: Duration::from_secs(15),
+            reclaim_idle: Duration::from_secs(30),
+            reclaim_every: Duration::from_secs(5),
             idle_check: Duration::from_secs(30),
             max_tries: 5,
             backoff: Duration::from_secs(1),

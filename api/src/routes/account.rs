@@ -106,7 +106,7 @@ async fn confirm(
         return not_for_tokens();
     };
     let user = &session.user;
-    if let Err(err) = state.limits.attempt(client, &user.name) {
+    if let Err(err) = state.limits.attempt(client, &user.name).await {
         return err.into_response();
     }
     let codes = match state

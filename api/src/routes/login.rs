@@ -68,7 +68,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    if let Err(err) = state.limits.attempt(client, &form.name) {
+    if let Err(err) = state.limits.attempt(client, &form.name).await {
         audit(&state, "login_limited", Some(&form.name), client, "").await;
         return too_many(&err);
     }
@@ -95,7 +95,8 @@ async fn login(
                 Some("Wrong name or password."),
             );
         }
-        Err(err) => return internal(&err),
+        // 503 when the database is down (the client may retry), 500 for anything else.
+        Err(err) => return crate::ApiError::accounts("checking a password", &err).into_response(),
     };
     if let Some(Extension(old)) = old
         && let Err(err) = end_session(&state, &old).await
@@ -154,7 +155,7 @@ async fn mfa(
         return see_other(&next);
     }
     let user = &session.user;
-    if let Err(err) = state.limits.attempt(client, &user.name) {
+    if let Err(err) = state.limits.attempt(client, &user.name).await {
         audit(&state, "mfa_limited", Some(&user.name), client, "").await;
         return too_many(&err);
     }
