@@ -133,3 +133,24 @@ pub(crate) async fn blocking<T: Send + 'static>(
         Err(join) => Err(ApiError::Internal(format!("{what} panicked: {join}"))),
     }
 }
+
+// axum answers a path, query or body it cannot read in plain text; the API answers JSON, so
+// handlers take these extractors as `Result<_, Rejection>` and turn a rejection into a 400.
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> ApiError {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}

@@ -29,10 +29,17 @@ use tracebook_store::accounts;
 
 pub use config::ServerConfig;
 pub use error::ApiError;
+pub use routes::table::{Access, RouteSpec};
 pub use routes::webhook_signature;
 pub use state::AppState;
 
 use axum::Router;
+
+/// Every route of [`app`] with its methods and who may reach it (the built site, served for
+/// any other path, is not listed): the route table the router is built from.
+pub fn routes() -> Vec<RouteSpec> {
+    routes::specs()
+}
 
 /// The whole application: routes, the built site as the fallback, and the middleware stack.
 pub fn app(state: AppState) -> Router {

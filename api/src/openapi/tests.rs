@@ -1,8 +1,7 @@
 //! The document parses, documents exactly the routes the router has, and its copies of answer
 //! types defined elsewhere match what those routes really send.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::collections::BTreeSet;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -15,32 +14,6 @@ use super::document;
 use crate::accounts::AccountStore;
 use crate::config::ServerConfig;
 use crate::state::AppState;
-
-/// Every documented operation. A route added to the router without documentation fails
-/// `every_api_route_is_documented_or_listed`; an operation documented but not routed fails
-/// `the_router_answers_exactly_the_documented_methods`.
-const DOCUMENTED: &[(&str, &str)] = &[
-    ("GET", "/api/items"),
-    ("POST", "/api/items"),
-    ("GET", "/api/items/{id}"),
-    ("PUT", "/api/items/{id}"),
-    ("DELETE", "/api/items/{id}"),
-    ("GET", "/api/search"),
-    ("GET", "/healthz"),
-    ("GET", "/api/openapi.json"),
-];
-
-/// JSON routes deliberately left out of the document for now: the accounts API (issue 5, its
-/// own slice). Add a route here only on purpose; better, document it.
-const UNDOCUMENTED: &[&str] = &[
-    "/api/me",
-    "/api/users",
-    "/api/tokens",
-    "/api/tokens/{id}",
-    // Issue 7: build status and the git hook; their bodies are documented in README.md.
-    "/api/builds",
-    "/api/hooks/git",
-];
 
 fn json() -> Value {
     serde_json::to_value(document()).expect("the document serializes")
@@ -100,18 +73,48 @@ fn every_reference_resolves() {
     }
 }
 
+/// The JSON routes of the route table (the router is built from it): `/api/…` and `/healthz`.
+fn api_operations_in_the_table() -> BTreeSet<(String, String)> {
+    crate::routes::specs()
+        .into_iter()
+        .filter(|spec| spec.path.starts_with("/api/") || spec.path == "/healthz")
+        .flat_map(|spec| {
+            spec.methods
+                .into_iter()
+                .map(move |method| (method.as_str().to_owned(), spec.path.to_owned()))
+        })
+        .collect()
+}
+
+/// A JSON route added to the router without documentation, or an operation documented but not
+/// routed, fails here: both sides come from the code.
 #[test]
-fn documents_exactly_these_operations_and_guards_all_but_healthz() {
+fn documents_exactly_the_routed_json_operations_and_guards_all_but_public_ones() {
     let doc = json();
-    let expected: BTreeSet<(String, String)> = DOCUMENTED
-        .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
-        .collect();
-    assert_eq!(operations(&doc), expected);
-    assert_eq!(
-        doc["paths"]["/healthz"]["get"]["security"],
-        Value::Array(vec![])
-    );
+    let table = api_operations_in_the_table();
+    assert!(table.contains(&("GET".to_owned(), "/api/items".to_owned())));
+    assert_eq!(operations(&doc), table);
+    for spec in crate::routes::specs() {
+        for method in &spec.methods {
+            let operation = &doc["paths"][spec.path][method.as_str().to_lowercase()];
+            if operation.is_null() {
+                continue; // not a JSON route
+            }
+            let public = spec.access == crate::routes::table::Access::Public;
+            assert_eq!(
+                operation["security"] == Value::Array(vec![]),
+                public,
+                "{method} {}: public routes (only) override the document's security",
+                spec.path
+            );
+            assert_eq!(
+                operation["responses"].get("403").is_some(),
+                !public,
+                "{method} {}: the auth answers are documented on guarded routes",
+                spec.path
+            );
+        }
+    }
     let put = &doc["paths"]["/api/items/{id}"]["put"];
     for status in ["200", "401", "403", "412", "422", "428", "503"] {
         assert!(put["responses"].get(status).is_some(), "PUT lacks {status}");
@@ -155,7 +158,8 @@ async fn the_router_answers_exactly_the_documented_methods() {
         Method::DELETE,
         Method::PATCH,
     ];
-    let paths: BTreeSet<&str> = DOCUMENTED.iter().map(|(_, p)| *p).collect();
+    let table = api_operations_in_the_table();
+    let paths: BTreeSet<&str> = table.iter().map(|(_, p)| p.as_str()).collect();
     for path in paths {
         for method in &methods {
             let uri = path.replace("{id}", "SYS-001");
@@ -168,85 +172,12 @@ async fn the_router_answers_exactly_the_documented_methods() {
             // `route_layer` also wraps a matched path's 405 answer; no handler answers 405.
             let routed = response.headers().contains_key("x-routed")
                 && response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED;
-            let documented = DOCUMENTED.contains(&(method.as_str(), path));
+            let documented = operations(&json()).contains(&(method.to_string(), path.to_owned()));
             assert_eq!(
                 routed, documented,
                 "{method} {path}: routed {routed}, documented {documented}"
             );
         }
-    }
-}
-
-/// The paths `.route(…)` registers anywhere in `src/`: a string literal, or a `const` whose
-/// value is one.
-fn routed_paths() -> BTreeSet<String> {
-    let mut files = Vec::new();
-    collect_sources(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
-    let consts: BTreeMap<String, String> = files
-        .iter()
-        .flat_map(|text| text.lines())
-        .filter_map(|line| {
-            let rest = line.trim_start().split("const ").nth(1)?;
-            let (name, value) = rest.split_once(": &str = \"")?;
-            Some((name.to_owned(), value.split('"').next()?.to_owned()))
-        })
-        .collect();
-    let call = concat!(".rou", "te(");
-    let mut paths = BTreeSet::new();
-    for text in &files {
-        for after in text.split(call).skip(1) {
-            let arg = after.trim_start();
-            let path = match arg.strip_prefix('"') {
-                Some(literal) => literal.split('"').next().map(str::to_owned),
-                None => {
-                    let name: String = arg
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    consts.get(&name).cloned()
-                }
-            };
-            paths.extend(path);
-        }
-    }
-    paths
-}
-
-fn collect_sources(dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(std::fs::read_to_string(&path).unwrap());
-        }
-    }
-}
-
-#[test]
-fn every_api_route_is_documented_or_listed() {
-    let routed = routed_paths();
-    assert!(
-        routed.contains("/login"),
-        "the scan finds routes: {routed:?}"
-    );
-    let documented: BTreeSet<&str> = DOCUMENTED.iter().map(|(_, p)| *p).collect();
-    for path in &routed {
-        if path.starts_with("/api/") || path == "/healthz" {
-            assert!(
-                documented.contains(path.as_str()) || UNDOCUMENTED.contains(&path.as_str()),
-                "{path} is routed but neither documented nor listed in UNDOCUMENTED"
-            );
-        }
-    }
-    for path in UNDOCUMENTED {
-        assert!(
-            routed.contains(*path),
-            "{path} is listed but no longer routed"
-        );
     }
 }
 
@@ -301,4 +232,45 @@ async fn answer_copies_match_the_real_types() {
     let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
     let health: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(properties(&doc, "Health"), keys(&health));
+}
+
+#[test]
+fn account_and_build_copies_match_the_real_types() {
+    let doc = json();
+    let record = tracebook_worker::BuildRecord::start(Some("abc".to_owned()), "main", "w1", 1);
+    let real = serde_json::to_value(&record).unwrap();
+    assert_eq!(properties(&doc, "BuildRecord"), keys(&real));
+    let results = &doc["components"]["schemas"]["BuildResult"]["enum"];
+    for result in ["running", "published", "failed"] {
+        assert!(
+            results.as_array().unwrap().contains(&Value::from(result)),
+            "{results}"
+        );
+    }
+    assert_eq!(real["result"], "running");
+
+    let user = crate::accounts::User {
+        id: 1,
+        name: "ann".to_owned(),
+        role: crate::accounts::Role::Editor,
+        created_at: 0,
+        is_disabled: false,
+        has_mfa: false,
+    };
+    let real = serde_json::to_value(&user).unwrap();
+    assert_eq!(properties(&doc, "User"), keys(&real));
+    assert_eq!(real["role"], "editor");
+    let roles = &doc["components"]["schemas"]["Role"]["enum"];
+    assert_eq!(roles, &serde_json::json!(["viewer", "editor", "admin"]));
+
+    let token = crate::accounts::TokenInfo {
+        id: 1,
+        user_name: "ann".to_owned(),
+        name: "ci".to_owned(),
+        created_at: 0,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let real = serde_json::to_value(&token).unwrap();
+    assert_eq!(properties(&doc, "TokenInfo"), keys(&real));
 }

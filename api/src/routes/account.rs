@@ -5,22 +5,25 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Json};
 use axum_extra::extract::SignedCookieJar;
 use serde::Deserialize;
 
 use super::login::{audit, internal, rotate, unix_now};
+use super::table::{Access, Route};
 use crate::accounts::Session;
 use crate::auth::{ClientAddr, ENROLL, Principal};
 use crate::pages;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/me", get(me))
-        .route(ENROLL, get(enroll_page).post(confirm))
-        .route("/account/mfa/qr.svg", get(qr))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/me", Access::SignedIn).get(me),
+        Route::new(ENROLL, Access::SignedIn)
+            .get(enroll_page)
+            .post(confirm),
+        Route::new("/account/mfa/qr.svg", Access::SignedIn).get(qr),
+    ]
 }
 
 /// Who am I: name, role, MFA, and the CSRF token a page script sends with fetch calls.

@@ -1,24 +1,28 @@
 //! Account administration over the API (admin role): list users, list, create and revoke API
 //! tokens. Adding users and passwords stays with `tracebook user` on the server's machine.
 
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::login::audit;
+use super::table::{Access, Route};
 use crate::accounts::{Error as AccountError, Role};
 use crate::auth::{ClientAddr, Principal};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/users", get(users))
-        .route("/api/tokens", get(tokens).post(create_token))
-        .route("/api/tokens/{id}", delete(revoke_token))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/users", Access::SignedIn).get(users),
+        Route::new("/api/tokens", Access::SignedIn)
+            .get(tokens)
+            .post(create_token),
+        Route::new("/api/tokens/{id}", Access::SignedIn).delete(revoke_token),
+    ]
 }
 
 async fn users(
@@ -52,9 +56,10 @@ async fn create_token(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Extension(principal): Extension<Principal>,
-    Json(new): Json<NewToken>,
+    new: Result<Json<NewToken>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     principal.require(Role::Admin)?;
+    let Json(new) = new?;
     let (id, secret) = state
         .accounts
         .create_token(&new.user, &new.name)
@@ -70,9 +75,10 @@ async fn revoke_token(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     principal.require(Role::Admin)?;
+    let Path(id) = id?;
     state.accounts.revoke_token(id).await.map_err(store_error)?;
     state.auth_cache.forget_tokens();
     let detail = format!("token {id} by {}", principal.user.name);

@@ -1,12 +1,13 @@
 //! `GET /api/builds?limit=N`: the site's recent builds (newest first) and the queue, so that a
 //! failed build (a bad push) is visible while the last good site stays online.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use tracebook_worker::BuildRecord;
 
+use super::table::{Access, Route};
 use crate::accounts::Role;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -15,8 +16,8 @@ use crate::state::AppState;
 /// Builds listed when no limit is given.
 const DEFAULT_LIMIT: usize = 20;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/builds", get(builds))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![Route::new("/api/builds", Access::SignedIn).get(builds)]
 }
 
 #[derive(Deserialize)]
@@ -39,9 +40,10 @@ struct Builds {
 async fn builds(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Query(params): Query<Params>,
+    params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<Builds>, ApiError> {
     principal.require(Role::Viewer)?;
+    let Query(params) = params?;
     let Some(publishing) = state.publishing.clone() else {
         return Err(ApiError::Unavailable(
             "this server does not rebuild the site".to_owned(),

@@ -12,12 +12,12 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use serde::{Deserialize, Serialize};
 use tracebook_model::Diagnostic;
 use tracebook_worker::Waited;
 
+use super::table::{Access, Route};
 use crate::accounts::Role;
 use crate::auth::Principal;
 use crate::edits::{Author, ETag, EditError, Editor, Patch};
@@ -34,8 +34,12 @@ const PUBLISH_WAIT: Duration = Duration::from_secs(20);
 /// resolves, so the address cannot reach anyone by mistake.
 const EMAIL_DOMAIN: &str = "users.tracebook.invalid";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/items/{id}/edit", get(edit_item_form).post(save_item_form))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/items/{id}/edit", Access::SignedIn)
+            .get(edit_item_form)
+            .post(save_item_form),
+    ]
 }
 
 /// The form's fields as posted. Each defaults to empty, so a partial post is shown back rather

@@ -3,15 +3,15 @@
 //! body under a shared secret, in GitHub's `X-Hub-Signature-256: sha256=<hex>` header (Gitea
 //! and others send the same). A missing or wrong signature is 401 and queues nothing.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::{Json, Router};
 use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::table::{Access, Route};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -21,8 +21,8 @@ const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// A branch deleted by the push has this as its new commit.
 const NO_COMMIT: &str = "0000000000000000000000000000000000000000";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route(GIT_HOOK, post(git_hook))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![Route::new(GIT_HOOK, Access::Public).post(git_hook)]
 }
 
 /// The parts of a push event we read (GitHub, Gitea, Forgejo and GitLab all send these).

@@ -1,15 +1,15 @@
 //! `GET /healthz`: the process is up and the published site is readable.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
+use super::table::{Access, Route};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(health))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![Route::new("/healthz", Access::Public).get(health)]
 }
 
 #[derive(Serialize)]

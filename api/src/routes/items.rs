@@ -23,11 +23,11 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::table::{Access, Route};
 use crate::accounts::Role;
 use crate::auth::Principal;
 use crate::edits::{Author, Commit, ETag, Editor, NewItem, Patch, Snapshot};
@@ -40,19 +40,20 @@ use failure::Failure;
 /// 2606) can never reach anyone.
 const AUTHOR_EMAIL_DOMAIN: &str = "users.tracebook.invalid";
 
-/// Reads answer with this: the data is per user, and a cached copy must be revalidated (cheap
-/// with the ETag) before it is shown again.
-const CACHE_CONTROL: &str = "private, no-cache";
+/// Reads answer with this (as does every private answer: see `middleware.rs`): the data is per
+/// user and must not outlive the session in a cache; clients may still send `If-None-Match`.
+const CACHE_CONTROL: &str = "no-store";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/items", get(list_items).post(create_item))
-        .route(
-            "/api/items/{id}",
-            get(get_item).put(update_item).delete(obsolete_item),
-        )
-        // The document describes these routes (and the others of the API), so it comes along.
-        .merge(crate::openapi::router())
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/items", Access::SignedIn)
+            .get(list_items)
+            .post(create_item),
+        Route::new("/api/items/{id}", Access::SignedIn)
+            .get(get_item)
+            .put(update_item)
+            .delete(obsolete_item),
+    ]
 }
 
 /// What a write answers: the item, the commit that changed it and its new ETag (also sent as

@@ -6,21 +6,26 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use axum_extra::extract::SignedCookieJar;
 use serde::Deserialize;
 
+use super::table::{Access, Route};
 use crate::accounts::{SecondFactor, Session, User};
 use crate::auth::{ClientAddr, MFA_STEP, Principal, cookie, safe_next, see_other};
 use crate::pages;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route(MFA_STEP, get(mfa_page).post(mfa))
-        .route("/logout", post(logout))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/login", Access::Public)
+            .get(login_page)
+            .post(login),
+        Route::new(MFA_STEP, Access::SignedIn)
+            .get(mfa_page)
+            .post(mfa),
+        Route::new("/logout", Access::SignedIn).post(logout),
+    ]
 }
 
 #[derive(Deserialize)]

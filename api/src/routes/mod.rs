@@ -1,4 +1,5 @@
-//! Routes, one file per area, merged here.
+//! Routes, one file per area; each area lists its routes in the route table (`table.rs`), and
+//! the router is built from that table alone.
 
 mod account;
 mod admin;
@@ -10,25 +11,42 @@ pub(crate) mod items;
 mod login;
 mod search;
 mod setup;
+pub(crate) mod table;
 
 use axum::Router;
 
 use crate::state::AppState;
+use table::{Route, RouteSpec};
 
 pub(crate) use git_hook::GIT_HOOK;
 pub use git_hook::signature as webhook_signature;
 
-/// Every API route.
+/// Every route of the application (the built site is the router's fallback, not a route).
+pub(crate) fn table() -> Vec<Route> {
+    [
+        health::routes(),
+        search::routes(),
+        items::routes(),
+        crate::openapi::routes(),
+        login::routes(),
+        setup::routes(),
+        account::routes(),
+        admin::routes(),
+        edit_form::routes(),
+        builds::routes(),
+        git_hook::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The table without its handlers, for the tests and probes that walk every route.
+pub(crate) fn specs() -> Vec<RouteSpec> {
+    table().iter().map(Route::spec).collect()
+}
+
+/// Every route, from the table.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .merge(health::router())
-        .merge(search::router())
-        .merge(items::router())
-        .merge(login::router())
-        .merge(setup::router())
-        .merge(account::router())
-        .merge(admin::router())
-        .merge(edit_form::router())
-        .merge(builds::router())
-        .merge(git_hook::router())
+    table::router(table())
 }

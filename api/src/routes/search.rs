@@ -1,17 +1,18 @@
 //! `GET /api/search?q=…&kind=…&status=…&limit=…`: ranked hits with snippets and facet counts
 //! from the project's tantivy index.
 
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use tracebook_generator::{SearchQuery, SearchResults};
 
+use super::table::{Access, Route};
 use crate::error::{ApiError, blocking};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/search", get(search))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![Route::new("/api/search", Access::SignedIn).get(search)]
 }
 
 /// Query-string parameters; `q` may be empty to list items by facet.
@@ -26,8 +27,9 @@ struct Params {
 
 async fn search(
     State(state): State<AppState>,
-    Query(params): Query<Params>,
+    params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<SearchResults>, ApiError> {
+    let Query(params) = params?;
     let Some(index) = state.search.clone() else {
         return Err(ApiError::Unavailable(
             "the search index is not ready".to_owned(),

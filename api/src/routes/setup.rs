@@ -1,22 +1,26 @@
 //! `/setup?token=…`: creates the first admin on a server with no users, with the one-time
 //! secret printed at start-up (see [`crate::auth::SetupToken`]), then signs them in.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Form, Router};
 use axum_extra::extract::SignedCookieJar;
 use serde::Deserialize;
 
 use super::login::{audit, internal, start_session};
+use super::table::{Access, Route};
 use crate::accounts::Role;
 use crate::auth::{ClientAddr, see_other};
 use crate::pages;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/setup", get(setup_page).post(setup))
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/setup", Access::Public)
+            .get(setup_page)
+            .post(setup),
+    ]
 }
 
 #[derive(Deserialize)]

@@ -9,3 +9,4 @@ mod headers;
 mod items;
 mod mfa;
 mod roles;
+mod route_walk;

@@ -9,12 +9,13 @@ use axum::http::{Request, StatusCode, header};
 use git2::Repository;
 use tower::ServiceExt;
 
-use super::{EditForm, router};
+use super::{EditForm, routes};
 use crate::accounts::{AccountStore, Role, User};
 use crate::auth::{Principal, Via};
 use crate::config::ServerConfig;
 use crate::edits::{Author, Editor, Patch};
 use crate::publishing::Publishing;
+use crate::routes::table::router;
 use crate::state::AppState;
 use tracebook_test_support::git::commit_all;
 use tracebook_test_support::project::write;
@@ -81,7 +82,7 @@ impl Fixture {
     }
 
     fn app(&self, role: Role) -> Router {
-        router()
+        router(routes())
             .with_state(self.state.clone())
             .layer(axum::Extension(principal(role)))
     }

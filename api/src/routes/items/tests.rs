@@ -11,11 +11,12 @@ use git2::Repository;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::router;
+use super::routes;
 use crate::accounts::{AccountStore, Role, User};
 use crate::auth::{Principal, Via};
 use crate::config::ServerConfig;
 use crate::edits::Editor;
+use crate::routes::table::router;
 use crate::state::AppState;
 use tracebook_test_support::git::commit_all;
 use tracebook_test_support::project::write;
@@ -71,7 +72,7 @@ impl Fixture {
     }
 
     fn app(&self, role: Role) -> Router {
-        router()
+        router(routes())
             .with_state(self.state.clone())
             .layer(axum::Extension(principal(role)))
     }
@@ -197,10 +198,7 @@ async fn reads_an_item_with_its_etag_and_revalidates_with_304() {
     let reply = fx.get("/api/items/SYS-001").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["links"], json!({ "derives_from": ["STK-001"] }));
-    assert_eq!(
-        reply.header("cache-control").as_deref(),
-        Some("private, no-cache")
-    );
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
     let etag = reply.header("etag").expect("ETag");
     let request = Request::get("/api/items/SYS-001")
         .header(header::IF_NONE_MATCH, &etag)
