@@ -1,4 +1,4 @@
-//! Incremental-rebuild benchmark (issue 6): how long one [`SiteBuilder`] takes to bring a site up
+//! Incremental-rebuild benchmark: how long one [`SiteBuilder`] takes to bring a site up
 //! to date after a one-file edit, next to a fresh builder (state from disk, like a new
 //! `tracebook build` process without the process start) and a full build.
 //!

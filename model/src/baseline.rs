@@ -1,5 +1,5 @@
 //! Baselines (`baselines/*.yaml`): a named, approved reference to a git ref. Only the file is
-//! read here; loading the content at `ref` is git work and lives in the generator (issue #4).
+//! read here; loading the content at `ref` is git work and lives in the generator.
 
 use std::sync::Arc;
 

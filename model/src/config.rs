@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Severity, Span, codes};
 use crate::reader::Reader;
 use crate::yaml::{self, Node, Value};
 
-/// Statuses of a kind that names none (FORMAT.md).
+/// Statuses of a kind that names none (docs/format.md).
 pub const DEFAULT_STATUSES: [&str; 4] = ["draft", "review", "approved", "obsolete"];
 
 /// The parsed `tracebook.yaml`.
@@ -74,7 +74,7 @@ pub struct FieldDef {
     pub required: bool,
 }
 
-/// Field types of FORMAT.md.
+/// Field types of docs/format.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     /// One-line text.

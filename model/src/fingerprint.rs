@@ -2,7 +2,7 @@
 //!
 //! Canonical content is id, kind, title, fields (sorted by name, values as JSON) and body with
 //! line endings normalised and trailing whitespace trimmed. Status and links are left out on
-//! purpose (FORMAT.md): approving an item or adding a link does not make links to it suspect.
+//! purpose (docs/format.md): approving an item or adding a link does not make links to it suspect.
 
 use std::fmt;
 

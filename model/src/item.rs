@@ -423,7 +423,7 @@ fn read_link_target(r: &mut Reader<'_>, node: &Node) -> Option<(String, Option<S
     }
 }
 
-/// `^[A-Za-z][A-Za-z0-9_.-]*$` (FORMAT.md).
+/// `^[A-Za-z][A-Za-z0-9_.-]*$` (docs/format.md).
 pub fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -47,7 +47,7 @@ const DEPLOY_NAMES: Names = Names {
 const DEPLOY_PROXY: &str = "tracebook-proxy";
 
 /// Environment variables the compose files hand to tracebook that no source file names yet:
-/// they come with `tracebook worker` and the git webhook (issue 7), being written alongside.
+/// they come with `tracebook worker` and the git webhook, being written alongside.
 /// Drop a name from here once the code reads it.
 const PENDING_ENV: &[&str] = &["TRACEBOOK_WEBHOOK_SECRET", "TRACEBOOK_WORKER_NAME"];
 

@@ -1,4 +1,4 @@
-//! tracebook-worker: the rebuild queue and the worker that consumes it (issue 7).
+//! tracebook-worker: the rebuild queue and the worker that consumes it.
 //!
 //! After any commit (an edit through the API, a push announced by a hook) a [`Job`] goes into
 //! the [`Queue`]: Redis Streams when `REDIS_URL` is set, so that several `tracebook worker`

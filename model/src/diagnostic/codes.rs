@@ -29,7 +29,7 @@ pub const NOT_AN_ITEM_LIST: Code = Code("E0005");
 
 /// `tracebook.yaml` has a key tracebook does not know. Remove it or fix its spelling.
 pub const CONFIG_UNKNOWN_KEY: Code = Code("E0101");
-/// A value in `tracebook.yaml` has the wrong shape or type (see FORMAT.md).
+/// A value in `tracebook.yaml` has the wrong shape or type (see docs/format.md).
 pub const CONFIG_INVALID_VALUE: Code = Code("E0102");
 /// `tracebook.yaml` refers to a kind or link kind it does not define. Define it or fix the name.
 pub const CONFIG_UNKNOWN_REFERENCE: Code = Code("E0103");

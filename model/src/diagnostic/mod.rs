@@ -1,7 +1,7 @@
 //! Content diagnostics: located problems in a project's files, collected, never thrown.
 //!
 //! A content mistake is data (a [`Diagnostic`]); a broken environment (I/O, git) is an error of
-//! the crate that met it. Display gives the one-line form of FORMAT.md:
+//! the crate that met it. Display gives the one-line form of docs/format.md:
 //! `content/system/SYS-014.md:7:17: error[E0203]: link derives_from targets unknown item STK-903`.
 
 pub mod codes;

@@ -1,4 +1,4 @@
-//! An item's `results:` entries: which test cases are its evidence (FORMAT.md).
+//! An item's `results:` entries: which test cases are its evidence (docs/format.md).
 
 use serde::Serialize;
 

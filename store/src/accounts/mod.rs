@@ -1,6 +1,6 @@
 //! Accounts for `tracebook serve`: users with argon2id passwords and roles, API tokens stored
 //! only as SHA-256, and the audit log, in SQLite (default, `ROOT/.tracebook/tracebook.db`) or
-//! PostgreSQL. The schema also holds sessions and MFA recovery codes for later slices of issue 5.
+//! PostgreSQL. The schema also holds sessions and MFA recovery codes for two-factor sign-in.
 //!
 //! Knows nothing about HTTP: the CLI (`tracebook user|token`) and the server both call
 //! [`AccountStore`].

@@ -1,4 +1,4 @@
-//! The SQL mirror (issue 7): after each commit the worker copies an index of the project
+//! The SQL mirror: after each commit the worker copies an index of the project
 //! (items, links with their suspect flags, coverage per rule, baselines) and a row per site
 //! build into plain tables, so that a BI tool can query them (schema and example queries:
 //! `docs/mirror.md`). Nothing in tracebook reads the mirror back to make a decision; it is an
