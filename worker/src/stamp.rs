@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::paths::{beside, write_atomically};
+use tracebook_generator::write_atomically;
+
+use crate::paths::beside;
 
 /// What the stamp says.
 #[derive(Debug, Clone, PartialEq, Eq)]
