@@ -17,6 +17,7 @@ mod lifecycle;
 mod preview;
 mod publish;
 mod review;
+mod revocation;
 mod search;
 mod serve;
 mod site;
