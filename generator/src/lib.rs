@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use incremental::{Changes, FileCounts};
 pub use load::load;
 pub use markdown::render_markdown;
-pub use publish::publish;
+pub use publish::{publication_stamp, publish};
 pub use render::{BuildOptions, BuildReport, build_site, build_site_with, render_site};
 pub use server_search::{
     DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT, Facets, Highlight, Hit, MAX_LIMIT as SEARCH_MAX_LIMIT,

@@ -27,7 +27,35 @@ pub fn publish<T>(out: &Path, render: impl FnOnce(&Path) -> Result<T>) -> Result
         }
     };
     swap_into_place(&staging, out)?;
+    stamp_publication(out)?;
     Ok(result)
+}
+
+/// The stamp of the site now at `out`: it changes with every publish (the folder's inode does
+/// not: builds swap the live folder with a spare, so every second publish brings the same inode
+/// back). `None` when nothing was published by this version of tracebook.
+pub fn publication_stamp(out: &Path) -> Option<String> {
+    std::fs::read_to_string(sibling(out, "published")).ok()
+}
+
+/// Writes a new [`publication_stamp`], after the swap: a reader that sees the new stamp sees the
+/// new site (one that reads the old stamp with new files only caches them until it sees the new
+/// stamp).
+pub(crate) fn stamp_publication(out: &Path) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let stamp = format!(
+        "{nanos}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let path = sibling(out, "published");
+    let temp = sibling(out, "published.tmp");
+    std::fs::write(&temp, stamp).map_err(Error::io("writing", &temp))?;
+    std::fs::rename(&temp, &path).map_err(Error::io("writing", &path))
 }
 
 fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
@@ -124,6 +152,20 @@ mod tests {
                 text
             );
         }
-        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+        // The site and its publication stamp.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 2);
+    }
+
+    #[test]
+    fn every_publish_has_a_new_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let mut stamps = Vec::new();
+        for _ in 0..3 {
+            publish(&out, |_| Ok(())).expect("publish");
+            stamps.push(publication_stamp(&out).expect("a stamp"));
+        }
+        stamps.dedup();
+        assert_eq!(stamps.len(), 3, "{stamps:?}");
     }
 }

@@ -21,4 +21,5 @@ mod revocation;
 mod search;
 mod serve;
 mod site;
+mod site_cache;
 mod worker;
