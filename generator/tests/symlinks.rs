@@ -12,7 +12,8 @@ use tracebook_model::Project;
 const CONFIG: &str = "project: Links\nkinds:\n  need: { prefix: STK, title: Need }\n";
 
 /// A valid item, so that following the link would load it without complaint.
-const OUTSIDE_ITEM: &str = "---\nid: STK-900\nkind: need\ntitle: OUTSIDE SECRET\n---\nRead from outside.\n";
+const OUTSIDE_ITEM: &str =
+    "---\nid: STK-900\nkind: need\ntitle: OUTSIDE SECRET\n---\nRead from outside.\n";
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -36,7 +37,11 @@ fn project(dir: &Path) -> std::path::PathBuf {
         "---\nid: STK-901\nkind: need\ntitle: OUTSIDE FOLDER\n---\n",
     );
     write(dir, "outside/baseline.yaml", "name: v1\nref: HEAD\n");
-    write(dir, "outside/junit.xml", "<testsuite name=\"s\" tests=\"0\"/>\n");
+    write(
+        dir,
+        "outside/junit.xml",
+        "<testsuite name=\"s\" tests=\"0\"/>\n",
+    );
     root
 }
 
@@ -72,7 +77,11 @@ fn the_full_loader_names_links_and_reads_none() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = project(dir.path());
     let outside = dir.path().join("outside");
-    link(&outside.join("STK-900.md"), &root, "content/needs/STK-900.md");
+    link(
+        &outside.join("STK-900.md"),
+        &root,
+        "content/needs/STK-900.md",
+    );
     link(&outside.join("more"), &root, "content/more");
     link(&outside.join("baseline.yaml"), &root, "baselines/v1.yaml");
     link(&outside.join("junit.xml"), &root, "results/junit.xml");
@@ -114,7 +123,11 @@ fn the_incremental_loader_names_links_it_is_told_about_and_reads_none() {
     );
     builder.load(&Changes::Unknown).expect("first load");
     let outside = dir.path().join("outside");
-    link(&outside.join("STK-900.md"), &root, "content/needs/STK-900.md");
+    link(
+        &outside.join("STK-900.md"),
+        &root,
+        "content/needs/STK-900.md",
+    );
     link(&outside.join("more"), &root, "content/more");
     let changes = Changes::Paths(vec![
         root.join("content/needs/STK-900.md"),
@@ -147,7 +160,11 @@ fn the_git_loader_names_link_blobs_and_reads_none() {
     // Inside the repository this time, so that the link's target is in the commit too: the
     // loader must not resolve it even then.
     write(&root, "elsewhere/STK-900.md", OUTSIDE_ITEM);
-    link(Path::new("../../elsewhere/STK-900.md"), &root, "content/needs/STK-900.md");
+    link(
+        Path::new("../../elsewhere/STK-900.md"),
+        &root,
+        "content/needs/STK-900.md",
+    );
     let repo = Repository::init(&root).expect("init");
     let mut index = repo.index().expect("index");
     index

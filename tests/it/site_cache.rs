@@ -47,7 +47,10 @@ fn two_publishes_without_a_request_between_never_serve_the_older_pages() {
     build_into(root, &out);
     let (status, now) = get(&server, &token, page);
     assert_eq!(status, 200);
-    assert!(now.contains("Third title"), "a stale page was served: {now}");
+    assert!(
+        now.contains("Third title"),
+        "a stale page was served: {now}"
+    );
     assert!(server.stop().success());
 }
 
@@ -76,7 +79,10 @@ fn symlinks_inside_the_site_folder_are_not_followed() {
         "/l%65aks/index.html",
     ] {
         let (status, body) = get(&server, &token, path);
-        assert!(!body.contains("TOP SECRET"), "{path} answered {status}: {body}");
+        assert!(
+            !body.contains("TOP SECRET"),
+            "{path} answered {status}: {body}"
+        );
         assert!(status == 404 || status == 403, "{path} answered {status}");
     }
     assert!(server.stop().success());

@@ -41,12 +41,10 @@ pub(crate) async fn authenticate(
             },
         };
         match known {
-            Ok(Some(user)) => {
-                Principal {
-                    user,
-                    via: Via::Token,
-                }
-            }
+            Ok(Some(user)) => Principal {
+                user,
+                via: Via::Token,
+            },
             Ok(None) => {
                 return ApiError::Unauthorized("unknown or revoked API token".to_owned())
                     .into_response();

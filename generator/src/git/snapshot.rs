@@ -60,9 +60,7 @@ pub(super) fn project_in_tree(repo: &Repo, tree: &Tree<'_>) -> Result<Project, G
         results.push((path, repo.repo.find_blob(blob)?.content().to_vec()));
     }
     // A link is committed as a blob holding its target's path: never resolved, each reported.
-    inputs
-        .files
-        .extend(links.iter().map(symlink_not_followed));
+    inputs.files.extend(links.iter().map(symlink_not_followed));
     inputs.results = ResultInputs::parse(results);
     Ok(Project::assemble(inputs))
 }
