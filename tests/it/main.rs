@@ -15,6 +15,7 @@ mod gitrepo;
 mod init;
 mod lifecycle;
 mod preview;
+mod private_files;
 mod publish;
 mod review;
 mod revocation;
