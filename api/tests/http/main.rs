@@ -8,4 +8,5 @@ mod auth;
 mod headers;
 mod items;
 mod mfa;
+mod redirect;
 mod roles;
