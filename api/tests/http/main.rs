@@ -10,3 +10,4 @@ mod items;
 mod mfa;
 mod redirect;
 mod roles;
+mod trailers;
