@@ -95,8 +95,32 @@ impl Target {
         }
     }
 
+    /// The bytes of project file `rel` at the branch's tip; `None` when it has no such file.
+    pub(super) fn committed(
+        &self,
+        repo: &Repository,
+        rel: &str,
+    ) -> Result<Option<Vec<u8>>, EditError> {
+        let path = format!("{}{rel}", self.prefix);
+        let refname = format!("refs/heads/{}", self.branch);
+        let tree = match repo.find_reference(&refname) {
+            Ok(reference) => reference.peel_to_commit()?.tree()?,
+            Err(err) if err.code() == ErrorCode::NotFound => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        match tree.get_path(Path::new(&path)) {
+            Ok(entry) => Ok(repo
+                .find_blob(entry.id())
+                .ok()
+                .map(|blob| blob.content().to_vec())),
+            Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Commits `bytes` as `rel` on top of the branch: only that path changes, whatever else is
-    /// staged. Then the index entry of `rel` alone is refreshed from the work tree.
+    /// staged. Then the index entry of `rel` alone is refreshed from the work tree. `message`
+    /// becomes one subject line (see [`subject_line`]), whatever user text it holds.
     pub(super) fn commit(
         &self,
         repo: &Repository,
