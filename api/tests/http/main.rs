@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod broken_project;
 mod headers;
 mod items;
 mod mfa;
