@@ -208,6 +208,18 @@ impl AccountStore {
         Ok(pool)
     }
 
+    /// Whether the database takes a write now (for health checks): a write transaction that
+    /// changes nothing, rolled back. Fails while another process holds the write lock, or the
+    /// database is read-only, full or gone.
+    pub async fn check_writable(&self) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("update users set name = name where id < 0")
+            .execute(&mut *transaction)
+            .await?;
+        transaction.rollback().await?;
+        Ok(())
+    }
+
     /// Opens the default SQLite database of the project at `root`.
     pub async fn open_root(root: &Path) -> Result<AccountStore> {
         AccountStore::open(&database_url(root, None)).await

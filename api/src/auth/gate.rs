@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Reachable without signing in.
-const PUBLIC: [&str; 6] = [
+const PUBLIC: [&str; 7] = [
     "/healthz",
+    "/livez",
     // Git hosts cannot sign in: the hook checks the body's HMAC signature instead.
     crate::routes::GIT_HOOK,
     "/login",

@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod broken_project;
 mod headers;
+mod health;
 mod items;
 mod mfa;
 mod redirect;
