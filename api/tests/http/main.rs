@@ -10,6 +10,7 @@ mod headers;
 mod health;
 mod items;
 mod mfa;
+mod mfa_replace;
 mod redirect;
 mod roles;
 mod trailers;
