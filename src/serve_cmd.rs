@@ -240,6 +240,8 @@ fn search_index(root: &Path, sync: bool) -> Result<SearchIndex> {
 }
 
 async fn run(addr: SocketAddr, state: AppState, out: &Path) -> Result<()> {
+    // After start-up, which may have created files there (search index, work folders).
+    make_private(&state.root.join(".tracebook"))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
@@ -270,6 +272,39 @@ async fn run(addr: SocketAddr, state: AppState, out: &Path) -> Result<()> {
     purge.abort();
     accounts.close().await;
     eprintln!("stopped");
+    Ok(())
+}
+
+/// `ROOT/.tracebook/` holds the accounts database (password hashes, TOTP secrets) and the
+/// cookie key: every folder in it 0700, every file 0600, also what an older version (or another
+/// command run with a looser umask) left readable by others. Links are not followed.
+fn make_private(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |path: &Path, mode: u32| -> Result<()> {
+        let meta = std::fs::symlink_metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if meta.permissions().mode() & 0o777 != mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("making {} private", path.display()))?;
+        }
+        Ok(())
+    };
+    if !std::fs::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir()) {
+        return Ok(());
+    }
+    set(dir, 0o700)?;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        if kind.is_dir() {
+            make_private(&entry.path())?;
+        } else if kind.is_file() {
+            set(&entry.path(), 0o600)?;
+        }
+    }
     Ok(())
 }
 

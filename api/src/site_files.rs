@@ -3,15 +3,20 @@
 //! signed-in page view to about 2k requests/s on two cores; site files are small and read far
 //! more often than they change, so each is read once and kept.
 //!
-//! The site is republished by swapping the whole folder (a new inode at the same path), so the
-//! cache remembers the folder's inode and starts over when it changes, whoever published: the
-//! in-process rebuild or a `tracebook build` run by hand. Files above [`MAX_FILE`], paths with
-//! percent-escapes, directories without their trailing slash and anything but GET and HEAD go
-//! to `ServeDir`, which stays the reference behaviour.
+//! The cache is keyed by the site's publication stamp (`.NAME.published` beside the folder,
+//! new with every publish, whoever published: the in-process rebuild or a `tracebook build` run
+//! by hand) and starts over when it changes. Not by the folder's inode: publishing swaps the
+//! live folder with a spare, so every second publish brings the same inode back. Files above
+//! [`MAX_FILE`], paths with percent-escapes, directories without their trailing slash and
+//! anything but GET and HEAD go to `ServeDir`, which stays the reference behaviour.
+//!
+//! Symbolic links inside the site folder are never followed, on either path: a link placed
+//! there (by a theme, a build step or a person) could serve any file the server can read.
 
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -36,10 +41,14 @@ pub(crate) struct SiteFiles {
     cache: Mutex<Cache>,
 }
 
+/// Which publication of the site entries were read from: its stamp, and the folder's (device,
+/// inode) for sites published without a stamp (by an older version).
+type Publication = (Option<String>, Option<(u64, u64)>);
+
 #[derive(Default)]
 struct Cache {
-    /// (device, inode) of the folder the entries were read from.
-    folder: Option<Identity>,
+    /// The publication the entries were read from.
+    folder: Option<Publication>,
     files: HashMap<String, Arc<CachedFile>>,
     bytes: usize,
 }
@@ -65,9 +74,9 @@ impl SiteFiles {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The cached file at `rel`, after dropping everything if the folder was swapped.
+    /// The cached file at `rel`, after dropping everything if the site was published again.
     fn get(&self, rel: &str) -> Option<Arc<CachedFile>> {
-        let folder = identity(&self.dir);
+        let folder = Some(publication(&self.dir));
         let mut cache = self.lock();
         if cache.folder != folder {
             *cache = Cache {
@@ -79,7 +88,7 @@ impl SiteFiles {
         cache.files.get(rel).cloned()
     }
 
-    fn keep(&self, rel: String, file: Arc<CachedFile>, folder: Option<Identity>) {
+    fn keep(&self, rel: String, file: Arc<CachedFile>, folder: Option<Publication>) {
         let mut cache = self.lock();
         if cache.folder != folder {
             return;
@@ -91,6 +100,15 @@ impl SiteFiles {
         cache.bytes += file.body.len();
         cache.files.insert(rel, file);
     }
+}
+
+/// The site's current publication.
+fn publication(dir: &Path) -> Publication {
+    let stamp = tracebook_generator::publication_stamp(dir);
+    let inode = std::fs::metadata(dir)
+        .ok()
+        .map(|meta| (meta.dev(), meta.ino()));
+    (stamp, inode)
 }
 
 /// The fallback of the router: every path no route claims is a site file.
@@ -142,21 +160,14 @@ fn cacheable_path(request: &Request) -> Option<String> {
     Some(rel.to_owned())
 }
 
-/// What the cache is valid for: the folder's (device, inode) and the inode of the publish
-/// stamp beside it (0 before the first publish). The stamp is rewritten by whichever process
-/// published, so a server notices a publish made by another one sharing the volume.
-type Identity = (u64, u64, u64);
-
-fn identity(dir: &Path) -> Option<Identity> {
-    let folder = std::fs::metadata(dir).ok()?;
-    let stamp = std::fs::metadata(tracebook_worker::publish_stamp_path(dir)).map_or(0, |m| m.ino());
-    Some((folder.dev(), folder.ino(), stamp))
-}
-
-/// Reads `dir/rel` when it is a regular file no larger than [`MAX_FILE`], with the folder's
-/// identity as it was before the read (so a swap during the read is not cached).
-fn read(dir: &Path, rel: &str) -> Option<(CachedFile, Option<Identity>)> {
-    let folder = identity(dir);
+/// Reads `dir/rel` when it is a regular file no larger than [`MAX_FILE`] reached through no
+/// symbolic link, with the publication as it was before the read (so a publish during the
+/// read is not cached).
+fn read(dir: &Path, rel: &str) -> Option<(CachedFile, Option<Publication>)> {
+    let folder = Some(publication(dir));
+    if passes_a_link(dir, Path::new(rel)) {
+        return None;
+    }
     let path = dir.join(rel);
     let meta = std::fs::symlink_metadata(&path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE {
@@ -209,7 +220,38 @@ fn respond(file: &CachedFile, if_none_match: Option<&HeaderValue>, head: bool) -
     response
 }
 
+/// Whether `rel` (below `dir`) is or passes through a symbolic link, or leaves `dir`.
+fn passes_a_link(dir: &Path, rel: &Path) -> bool {
+    let mut path = dir.to_path_buf();
+    for component in rel.components() {
+        match component {
+            Component::Normal(name) => path.push(name),
+            Component::CurDir => continue,
+            // `..`, a root or a prefix: not a path below the site.
+            _ => return true,
+        }
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            // Missing: nothing below it can be served either.
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// `ServeDir` decodes the path and follows links: a path that reaches a link is refused here.
 async fn serve_dir(state: &AppState, request: Request) -> Response {
+    let decoded = percent_encoding::percent_decode_str(request.uri().path()).collect::<Vec<u8>>();
+    let rel = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&decoded));
+    let rel = rel.strip_prefix("/").unwrap_or(&rel).to_path_buf();
+    let dir = Arc::clone(&state.site_dir);
+    let refused = tokio::task::spawn_blocking(move || passes_a_link(&dir, &rel))
+        .await
+        .unwrap_or(true);
+    if refused {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let dir = ServeDir::new(state.site_dir.as_path()).append_index_html_on_directories(true);
     match dir.oneshot(request).await {
         Ok(response) => response.map(Body::new),

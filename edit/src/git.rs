@@ -9,6 +9,8 @@ use super::error::EditError;
 
 /// Who commits: the server, on behalf of the author.
 const COMMITTER: (&str, &str) = ("tracebook", "tracebook@localhost");
+/// Longest commit subject, in characters; a longer one is cut with `…`.
+const MAX_SUBJECT: usize = 200;
 
 /// The repository and branch edits go to.
 pub(super) struct Target {
@@ -93,8 +95,32 @@ impl Target {
         }
     }
 
+    /// The bytes of project file `rel` at the branch's tip; `None` when it has no such file.
+    pub(super) fn committed(
+        &self,
+        repo: &Repository,
+        rel: &str,
+    ) -> Result<Option<Vec<u8>>, EditError> {
+        let path = format!("{}{rel}", self.prefix);
+        let refname = format!("refs/heads/{}", self.branch);
+        let tree = match repo.find_reference(&refname) {
+            Ok(reference) => reference.peel_to_commit()?.tree()?,
+            Err(err) if err.code() == ErrorCode::NotFound => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        match tree.get_path(Path::new(&path)) {
+            Ok(entry) => Ok(repo
+                .find_blob(entry.id())
+                .ok()
+                .map(|blob| blob.content().to_vec())),
+            Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Commits `bytes` as `rel` on top of the branch: only that path changes, whatever else is
-    /// staged. Then the index entry of `rel` alone is refreshed from the work tree.
+    /// staged. Then the index entry of `rel` alone is refreshed from the work tree. `message`
+    /// becomes one subject line (see [`subject_line`]), whatever user text it holds.
     pub(super) fn commit(
         &self,
         repo: &Repository,
@@ -134,7 +160,7 @@ impl Target {
             Some(&refname),
             &author,
             &committer,
-            message,
+            &subject_line(message),
             &tree,
             &parents,
         )?;
@@ -150,6 +176,31 @@ impl Target {
     }
 }
 
+/// `message` as a single subject line: every line break and other control character (and
+/// Unicode line and paragraph separators) becomes a space, runs of spaces one, at most
+/// [`MAX_SUBJECT`] characters. User text (titles, field names) is only ever in the subject, so
+/// it cannot start a body or add trailers such as `Signed-off-by:` (git reads trailers only
+/// from the last paragraph after the subject).
+pub(super) fn subject_line(message: &str) -> String {
+    let spaced: String = message
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let line = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_SUBJECT {
+        return line;
+    }
+    let mut cut: String = line.chars().take(MAX_SUBJECT - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// The branch HEAD names (also when it has no commit yet).
 fn checked_out(repo: &Repository) -> Result<String, EditError> {
     let head = repo.find_reference("HEAD")?;
@@ -157,4 +208,23 @@ fn checked_out(repo: &Repository) -> Result<String, EditError> {
         .and_then(|target| target.strip_prefix("refs/heads/"))
         .map(str::to_owned)
         .ok_or_else(|| EditError::Conflict("HEAD is detached; check out a branch".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_line;
+
+    #[test]
+    fn a_message_becomes_one_line_without_trailers() {
+        let forged = "Create STK-004: Quiet\n\nSigned-off-by: Mallory <m@example.com>\r\nCo-authored-by: Eve <e@example.com>\u{2028}x\u{0}y";
+        let line = subject_line(forged);
+        assert_eq!(
+            line,
+            "Create STK-004: Quiet Signed-off-by: Mallory <m@example.com> Co-authored-by: Eve <e@example.com> x y"
+        );
+        let trailers = git2::message_trailers_strs(&line).expect("trailers");
+        assert_eq!(trailers.len(), 0);
+        let long = subject_line(&"x".repeat(500));
+        assert_eq!(long.chars().count(), super::MAX_SUBJECT);
+    }
 }

@@ -16,6 +16,7 @@ mod error;
 mod etag;
 mod git;
 mod paths;
+mod recovery;
 mod snapshot;
 mod stamp;
 mod write;
@@ -69,9 +70,11 @@ struct Inner {
 
 impl Editor {
     /// An editor for the project at `root`, committing on `branch` (default: the branch HEAD
-    /// names, which must be the one checked out).
+    /// names, which must be the one checked out). An edit that a crash cut short between
+    /// writing its file and committing it is undone first (`recovery.rs`).
     pub fn open(root: &Path, branch: Option<&str>) -> Result<Editor, EditError> {
         let target = git::Target::open(root, branch)?;
+        recovery::recover(root, &target)?;
         let clock = Clock::with_marker(target.git_dir.join(CLOCK_MARKER), root);
         Ok(Editor {
             inner: Arc::new(Inner {

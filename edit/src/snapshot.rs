@@ -330,6 +330,10 @@ fn list_files(
     keep: fn(&str) -> bool,
 ) -> Result<Vec<(Arc<str>, PathBuf, Metadata)>, EditError> {
     let mut files: Vec<(Arc<str>, PathBuf, Metadata)> = Vec::new();
+    // `read_dir` would follow `dir` itself when it is a link: links are never followed.
+    if std::fs::symlink_metadata(root.join(dir)).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        return Ok(files);
+    }
     let mut pending = vec![(dir.to_owned(), root.join(dir))];
     while let Some((rel, folder)) = pending.pop() {
         let entries = match std::fs::read_dir(&folder) {

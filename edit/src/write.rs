@@ -11,6 +11,7 @@ use super::cache::{Checked, Loader};
 use super::change::{self, NewItem, Patch};
 use super::error::EditError;
 use super::etag::ETag;
+use super::recovery::Marker;
 use super::snapshot::Snapshot;
 use super::{Author, Commit, Inner, paths};
 
@@ -59,13 +60,18 @@ impl Inner {
         let after = snapshot.with_file(&file, text.clone().into_bytes());
         validate(snapshot, &after)?;
         self.target.ensure_clean(&repo, &file)?;
-        paths::replace_file(&path, text.as_bytes())?;
+        let marker = Marker::set(&self.target, &file, text.as_bytes())?;
+        if let Err(err) = paths::replace_file(&path, text.as_bytes()) {
+            marker.clear();
+            return Err(err);
+        }
         let message = format!("Edit {id}: {}", patch_summary(patch));
         match self
             .target
             .commit(&repo, &file, text.as_bytes(), author, &message)
         {
             Ok(commit) => {
+                marker.clear();
                 install(&loader, &checked, after);
                 Ok(Commit {
                     id: commit.to_string(),
@@ -73,8 +79,14 @@ impl Inner {
                 })
             }
             Err(err) => {
-                if let Err(restore) = paths::replace_file(&path, &old) {
-                    tracing::error!(%restore, file, "the commit failed and the file was not restored");
+                match paths::replace_file(&path, &old) {
+                    Ok(()) => marker.clear(),
+                    // The marker stays: the next start restores the file.
+                    Err(restore) => tracing::error!(
+                        %restore,
+                        file,
+                        "the commit failed and the file was not restored"
+                    ),
                 }
                 Err(err)
             }
@@ -123,13 +135,18 @@ impl Inner {
         let path = paths::content_file(&self.root, &file)?;
         let repo = self.target.repo()?;
         self.target.ensure_clean(&repo, &file)?;
-        paths::create_file(&path, text.as_bytes())?;
+        let marker = Marker::set(&self.target, &file, text.as_bytes())?;
+        if let Err(err) = paths::create_file(&path, text.as_bytes()) {
+            marker.clear();
+            return Err(err);
+        }
         let message = format!("Create {id}: {}", new.title);
         match self
             .target
             .commit(&repo, &file, text.as_bytes(), author, &message)
         {
             Ok(commit) => {
+                marker.clear();
                 install(&loader, &checked, after);
                 let etag = ETag::compute(&id, text.as_bytes());
                 let commit = Commit {
@@ -139,7 +156,9 @@ impl Inner {
                 Ok((id, commit))
             }
             Err(err) => {
-                let _ = std::fs::remove_file(&path);
+                if std::fs::remove_file(&path).is_ok() {
+                    marker.clear();
+                }
                 Err(err)
             }
         }

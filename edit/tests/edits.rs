@@ -354,3 +354,71 @@ async fn uncommitted_changes_to_the_file_are_refused() {
     assert_eq!(fx.head(), head);
     assert_eq!(fx.read("content/req/SYS-001.md"), edited);
 }
+
+/// What a crash between writing an item file and committing it leaves: the file with the
+/// edit's bytes, HEAD without them, and the edit's marker in the git directory (the file and
+/// the SHA-256 of the bytes written).
+fn crash_between_write_and_commit(fx: &Fixture, rel: &str, text: &str) {
+    use sha2::Digest;
+    write(&fx.root, rel, text);
+    let digest: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::write(
+        fx.root.join(".git/tracebook-edit-in-progress"),
+        format!("file {rel}\nsha256 {digest}\n"),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_edit_cut_short_by_a_crash_is_rolled_back_when_the_editor_opens() {
+    let fx = Fixture::new();
+    let head = fx.head();
+    crash_between_write_and_commit(
+        &fx,
+        "content/req/SYS-001.md",
+        &SYS.replace("title: Alarm", "title: Never confirmed"),
+    );
+    let editor = fx.editor();
+    assert_eq!(fx.read("content/req/SYS-001.md"), SYS, "restored to HEAD");
+    assert!(!fx.root.join(".git/tracebook-edit-in-progress").exists());
+    assert_eq!(
+        fx.head(),
+        head,
+        "nothing committed for an edit nobody was told about"
+    );
+    let (item, etag) = editor.item("SYS-001").await.unwrap();
+    assert_eq!(item.title, "Alarm");
+    editor
+        .update("SYS-001", title("Alarm within 30 s"), &etag, ann())
+        .await
+        .expect("the item is editable again");
+
+    crash_between_write_and_commit(
+        &fx,
+        "content/need/STK-004.md",
+        "---\nid: STK-004\nkind: need\ntitle: Never created\n---\n",
+    );
+    let _editor = fx.editor();
+    assert!(
+        !fx.root.join("content/need/STK-004.md").exists(),
+        "a file the commit would have added is removed"
+    );
+}
+
+#[tokio::test]
+async fn a_file_changed_after_a_crashed_edit_is_left_as_it_is() {
+    let fx = Fixture::new();
+    crash_between_write_and_commit(
+        &fx,
+        "content/req/SYS-001.md",
+        &SYS.replace("title: Alarm", "title: Never confirmed"),
+    );
+    // Someone then edits the file by hand: their work is not the server's to undo.
+    let by_hand = SYS.replace("title: Alarm", "title: By hand");
+    write(&fx.root, "content/req/SYS-001.md", &by_hand);
+    let _editor = fx.editor();
+    assert_eq!(fx.read("content/req/SYS-001.md"), by_hand);
+}

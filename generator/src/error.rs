@@ -17,6 +17,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A theme holds a symbolic link (or is one): links are never followed, since one could
+    /// publish any file the process can read.
+    #[error(
+        "{} is a symbolic link; tracebook does not follow links in a theme: replace it with the file or folder itself",
+        path.display()
+    )]
+    ThemeLink {
+        /// The link.
+        path: PathBuf,
+    },
     /// A theme template failed to parse or render.
     #[error("template {template}: {message}")]
     Template {

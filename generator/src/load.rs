@@ -18,17 +18,30 @@ pub fn load(root: &Path) -> Result<Project> {
     Ok(inputs.into_project(root))
 }
 
-/// Files under `root/dir` whose root-relative path (with `/`) passes `keep`, sorted.
-pub(crate) fn list_files(
-    root: &Path,
-    dir: &str,
-    keep: fn(&str) -> bool,
-) -> Result<Vec<(Arc<str>, PathBuf)>> {
+/// What is under a folder of the project: regular files, and the symbolic links that were not
+/// followed.
+#[derive(Default)]
+pub(crate) struct Listing {
+    /// Files whose root-relative path (with `/`) passes the filter, sorted.
+    pub(crate) files: Vec<(Arc<str>, PathBuf)>,
+    /// Every link met, root-relative, sorted; nothing below one is listed.
+    pub(crate) links: Vec<Arc<str>>,
+}
+
+/// Files under `root/dir` whose root-relative path (with `/`) passes `keep`, and the links found
+/// there. Links are never followed (`dir` itself included): one could bring any file the
+/// process can read into the site.
+pub(crate) fn list_files(root: &Path, dir: &str, keep: fn(&str) -> bool) -> Result<Listing> {
     let top = root.join(dir);
-    if !top.is_dir() {
-        return Ok(Vec::new());
+    let mut listing = Listing::default();
+    match std::fs::symlink_metadata(&top) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            listing.links.push(Arc::from(dir));
+            return Ok(listing);
+        }
+        Ok(meta) if meta.is_dir() => {}
+        _ => return Ok(listing),
     }
-    let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&top).sort_by_file_name() {
         let entry = entry.map_err(|err| {
             let path = err.path().map_or_else(|| top.clone(), Path::to_path_buf);
@@ -38,7 +51,8 @@ pub(crate) fn list_files(
                 source: err.into(),
             }
         })?;
-        if !entry.file_type().is_file() {
+        let is_link = entry.path_is_symlink();
+        if !is_link && !entry.file_type().is_file() {
             continue;
         }
         let Ok(rel) = entry.path().strip_prefix(root) else {
@@ -49,9 +63,11 @@ pub(crate) fn list_files(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if keep(&rel) {
-            files.push((Arc::from(rel), entry.into_path()));
+        if is_link {
+            listing.links.push(Arc::from(rel));
+        } else if keep(&rel) {
+            listing.files.push((Arc::from(rel), entry.into_path()));
         }
     }
-    Ok(files)
+    Ok(listing)
 }

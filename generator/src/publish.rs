@@ -9,6 +9,33 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The stamp of the site now at `out`: it changes with every publish (the folder's inode does
+/// not: builds swap the live folder with a spare, so every second publish brings the same inode
+/// back). Every process publishing into the folder writes it, so a server sharing the folder
+/// with others (replicas on one volume) notices their publishes too. `None` when nothing was
+/// published by this version of tracebook.
+pub fn publication_stamp(out: &Path) -> Option<String> {
+    std::fs::read_to_string(sibling(out, "published")).ok()
+}
+
+/// Writes a new [`publication_stamp`], after the swap: a reader that sees the new stamp sees the
+/// new site (one that reads the old stamp with new files only caches them until it sees the new
+/// stamp). Unique across processes and hosts sharing the folder: time, process id, counter.
+pub(crate) fn stamp_publication(out: &Path) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let stamp = format!(
+        "{nanos}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let path = sibling(out, "published");
+    crate::write_atomically(&path, stamp.as_bytes()).map_err(Error::io("writing", &path))
+}
+
 /// Makes `spare` the live site `out` and leaves the previous site in `spare` (or no `spare` when
 /// there was no site yet). Returns whether `spare` now holds the previous site.
 pub(crate) fn swap_keeping_previous(spare: &Path, out: &Path) -> Result<bool> {
@@ -47,4 +74,22 @@ pub(crate) fn sibling(out: &Path, what: &str) -> PathBuf {
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.{what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_publish_has_a_new_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let mut stamps = Vec::new();
+        for _ in 0..3 {
+            stamp_publication(&out).expect("stamp");
+            stamps.push(publication_stamp(&out).expect("a stamp"));
+        }
+        stamps.dedup();
+        assert_eq!(stamps.len(), 3, "{stamps:?}");
+    }
 }

@@ -16,7 +16,7 @@ use tracebook_model::Project;
 use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::incremental::{Changes, FileCounts, Folder, InputCache, Manifest, Output, State};
-use crate::publish::{sibling, swap_keeping_previous};
+use crate::publish::{sibling, stamp_publication, swap_keeping_previous};
 use crate::render::{BuildOptions, BuildReport, Carry, render_into};
 use crate::theme::Theme;
 use crate::timeline::Timeline;
@@ -226,6 +226,7 @@ impl SiteBuilder {
             }
         };
         let has_previous = swap_keeping_previous(&self.spare, &self.out)?;
+        stamp_publication(&self.out)?;
         let spare = if has_previous { live } else { Manifest::new() };
         let state = State::new(
             Folder::of(&self.out, manifest),

@@ -49,6 +49,12 @@ impl Theme {
                 path: dir.to_path_buf(),
                 source: err.into(),
             })?;
+            // walkdir follows a link given as the root: no link is followed, the root included.
+            if entry.path_is_symlink() {
+                return Err(Error::ThemeLink {
+                    path: entry.into_path(),
+                });
+            }
             if !entry.file_type().is_file() {
                 continue;
             }

@@ -47,7 +47,7 @@ pub use item::{Field, Item, Link, ParsedFile, RESERVED_KEYS, Source, is_valid_id
 pub use natural::natural_cmp;
 pub use project::{
     CONFIG_FILE, Inputs, Project, is_baseline_file, is_content_file, is_results_input,
-    missing_config,
+    missing_config, symlink_not_followed,
 };
 pub use readiness::{Area, Readiness, ReadinessRule};
 pub use review::{

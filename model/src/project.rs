@@ -176,6 +176,21 @@ pub fn missing_config(file: &Arc<str>) -> Diagnostic {
     .with_hint("run `tracebook init` or create tracebook.yaml at the project root")
 }
 
+/// The warning for a symbolic link at `path` (project-relative) that a loader did not follow:
+/// the file itself stands in for the item, baseline or results file it would have held.
+pub fn symlink_not_followed(path: &Arc<str>) -> ParsedFile {
+    let warning = Diagnostic::warning(
+        codes::SYMLINK_NOT_FOLLOWED,
+        Span::new(path, 1, 1),
+        format!("{path} is a symbolic link; tracebook does not follow links, so it was not read"),
+    )
+    .with_hint("replace the link with the file or folder itself, or remove it");
+    ParsedFile {
+        items: Vec::new(),
+        diagnostics: vec![warning],
+    }
+}
+
 /// Keeps the first item of each id; reports the others with both places.
 fn dedupe(items: Vec<Item>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Item> {
     let mut first: HashMap<String, Span> = HashMap::with_capacity(items.len());

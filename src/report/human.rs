@@ -16,8 +16,13 @@ pub(crate) fn human(
     let mut sources: HashMap<&str, Option<String>> = HashMap::new();
     for d in diagnostics {
         let source = sources.entry(&d.span.file).or_insert_with(|| {
-            std::fs::read(root.join(&*d.span.file))
-                .ok()
+            // Never through a symbolic link: the loaders report links rather than read them,
+            // and printing a line of what one points to could leak any file.
+            let path = root.join(&*d.span.file);
+            let is_file = std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file());
+            is_file
+                .then(|| std::fs::read(&path).ok())
+                .flatten()
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         });
         write_one(out, d, source.as_deref())?;

@@ -412,9 +412,8 @@ fn check_runtime(doc: &Value, names: &Names) {
     // Health checks of the long-running roles.
     let app_check = healthcheck_test(app).join(" ");
     assert!(
-        app_check.starts_with("CMD curl")
-            && app_check.contains(&format!("127.0.0.1:{port}/healthz")),
-        "{file}: app health check must GET /healthz on its port: {app_check}"
+        app_check.starts_with("CMD curl") && app_check.contains(&format!("127.0.0.1:{port}/livez")),
+        "{file}: app health check must GET /livez (liveness) on its port: {app_check}"
     );
     assert_eq!(
         healthcheck_test(worker),

@@ -46,13 +46,17 @@ fn failed_build_leaves_previous_site_untouched() {
     assert_eq!(tree_snapshot(&out), before);
 
     // No half-written folder is left beside the site (only the incremental build's state
-    // file), and a good build still replaces it.
+    // file and the publication stamp), and a good build still replaces it.
     let mut siblings: Vec<String> = std::fs::read_dir(out_dir.path())
         .expect("ls")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     siblings.sort();
-    assert_eq!(siblings, [".public.state", "public"], "folders left behind");
+    assert_eq!(
+        siblings,
+        [".public.published", ".public.state", "public"],
+        "folders left behind"
+    );
     std::fs::write(&item, original.replace("title:", "title: Changed")).expect("write");
     assert_eq!(code(&tracebook(&["build", &root, "--out", &out_arg])), 0);
     assert_ne!(tree_snapshot(&out), before);

@@ -17,7 +17,6 @@ mod paths;
 pub mod queue;
 mod runner;
 mod source;
-mod stamp;
 mod status;
 mod steps;
 
@@ -28,7 +27,6 @@ pub use lock::SiteLock;
 pub use queue::{MemoryQueue, Queue, QueueError, RedisQueue, RedisQueueOptions};
 pub use runner::{AfterPublish, RunOutcome, Runner, RunnerOptions};
 pub use source::Source;
-pub use stamp::{PublishStamp, publish_stamp_path};
 pub use status::{
     BuildLog, BuildRecord, BuildResult, Waited, includes, is_descendant, wait_published,
 };

@@ -19,7 +19,6 @@ use tracebook_model::{Project, Severity};
 use crate::checkout::{Checkout, CheckoutError};
 use crate::lock::SiteLock;
 use crate::paths::beside;
-use crate::stamp::PublishStamp;
 use crate::status::{BuildLog, BuildRecord, BuildResult, now_ms};
 
 /// A step after each published build (search index, SQL mirror). Runs on the build's
@@ -147,11 +146,6 @@ impl Runner {
             tracing::warn!(%err, "writing the build log");
         }
         let outcome = self.build(&tip, &mut record, started);
-        if outcome.is_ok()
-            && let Err(err) = PublishStamp::bump(&self.options.site, &tip)
-        {
-            tracing::warn!(%err, "writing the publish stamp (other servers' caches may lag)");
-        }
         if record.result != BuildResult::Published {
             record.duration_ms = elapsed_ms(started);
         }

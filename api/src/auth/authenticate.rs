@@ -27,18 +27,24 @@ pub(crate) async fn authenticate(
         // A presented token that does not work is an error, never a fall-back to the cookie:
         // a script must learn at once that its token was revoked.
         let token_hash = sha256_hex(&token);
+        // Only a database answer is remembered, stamped with the time it was given: refreshing
+        // the entry on a cache hit would let a token used at least every TTL outlive its
+        // revocation (or its user's removal) on the command line or another server forever.
         let known = match state.auth_cache.token(&token_hash) {
             Some(user) => Ok(Some(user)),
-            None => state.accounts.user_for_token(&token).await,
+            None => match state.accounts.user_for_token(&token).await {
+                Ok(Some(user)) => {
+                    state.auth_cache.keep_token(token_hash, &user);
+                    Ok(Some(user))
+                }
+                other => other,
+            },
         };
         match known {
-            Ok(Some(user)) => {
-                state.auth_cache.keep_token(token_hash, &user);
-                Principal {
-                    user,
-                    via: Via::Token,
-                }
-            }
+            Ok(Some(user)) => Principal {
+                user,
+                via: Via::Token,
+            },
             Ok(None) => {
                 return ApiError::Unauthorized("unknown or revoked API token".to_owned())
                     .into_response();

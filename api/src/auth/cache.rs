@@ -2,10 +2,12 @@
 //! database round trip (with SQLite, one of a handful of pooled connections): reads are most of
 //! the traffic, and sessions and tokens change rarely.
 //!
-//! Entries live [`TTL`]. Changes made through this server (sign-out, session rotation, token
-//! revocation) evict at once; changes made elsewhere (`tracebook user passwd|remove`, `token
-//! revoke` on the command line, another server on the same database) take effect within the TTL.
-//! Only successful lookups are kept: unknown ids always reach the database.
+//! Entries live [`TTL`] from the database lookup that made them, however often they are used
+//! meanwhile (a hit never renews an entry). Changes made through this server (sign-out, session
+//! rotation, token revocation) evict at once; changes made elsewhere (`tracebook user
+//! passwd|remove`, `token revoke` on the command line, another server on the same database)
+//! take effect within the TTL. Only successful lookups are kept: unknown ids always reach the
+//! database.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -45,6 +47,7 @@ impl AuthCache {
         fresh(&self.tokens, token_hash)
     }
 
+    /// Remembers a database answer (never a cache hit: that would renew the entry forever).
     pub(crate) fn keep_token(&self, token_hash: String, user: &User) {
         keep(&self.tokens, token_hash, user.clone());
     }

@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Reachable without signing in.
-const PUBLIC: [&str; 6] = [
+const PUBLIC: [&str; 7] = [
     "/healthz",
+    "/livez",
     // Git hosts cannot sign in: the hook checks the body's HMAC signature instead.
     crate::routes::GIT_HOOK,
     "/login",
@@ -102,13 +103,38 @@ fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// Where to go after signing in: only a path on this server (`/x`, not `//host` or
-/// `https://…`), so the login page cannot be used to send people elsewhere.
+/// Where to go after signing in: a path of this server, as the `url` crate (a WHATWG URL
+/// parser, as browsers use) resolves it against this server's origin; anything else is `/`,
+/// so the sign-in pages cannot be used to send people elsewhere. Refused before parsing:
+/// anything but an absolute path, and control characters, whitespace and backslashes, which
+/// parsers drop or read as `/` (`/\t/evil` and `/\\evil` are `//evil` to a browser). Refused
+/// after: another origin, and a path that itself starts with `//` (`/.//evil` resolves to it).
+/// The answer is the parser's serialization of the path, query and fragment, so it is ASCII.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+    next.and_then(same_origin_path)
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Stands for this server's origin: the server need not know the name it is reached by, only
+/// that the target keeps whatever origin it is resolved against.
+const OWN_ORIGIN: &str = "http://this-server.invalid/";
+
+fn same_origin_path(next: &str) -> Option<String> {
+    if !next.starts_with('/')
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
     }
+    let base = url::Url::parse(OWN_ORIGIN).ok()?;
+    let resolved = base.join(next).ok()?;
+    if resolved.origin() != base.origin()
+        || !resolved.username().is_empty()
+        || resolved.password().is_some()
+    {
+        return None;
+    }
+    let path = &resolved[url::Position::BeforePath..];
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
 }

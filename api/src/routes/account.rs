@@ -96,6 +96,9 @@ async fn qr(State(state): State<AppState>, session: Option<Extension<Session>>) 
 #[derive(Deserialize)]
 struct ConfirmForm {
     code: String,
+    /// A code of the authenticator being replaced, or a recovery code: needed when the user
+    /// has a second factor already, so that a session left open cannot take it over.
+    current: Option<String>,
 }
 
 async fn confirm(
@@ -111,6 +114,33 @@ async fn confirm(
     let user = &session.user;
     if let Err(err) = state.limits.attempt(client, &user.name).await {
         return err.into_response();
+    }
+    if user.has_mfa {
+        let current = form.current.as_deref().map(str::trim).unwrap_or_default();
+        let passed = if current.is_empty() {
+            Ok(None)
+        } else {
+            state
+                .accounts
+                .verify_second_factor(user.id, current, unix_now())
+                .await
+        };
+        match passed {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                audit(&state, "mfa_replace_refused", Some(&user.name), client, "").await;
+                let error = "To replace your authenticator, enter a code from the one you use \
+                             now, or one of your recovery codes.";
+                return enroll_form(
+                    &state,
+                    &session,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(error),
+                )
+                .await;
+            }
+            Err(err) => return internal(&err),
+        }
     }
     let codes = match state
         .accounts

@@ -44,6 +44,9 @@ const AUTHOR_EMAIL_DOMAIN: &str = "users.tracebook.invalid";
 /// user and must not outlive the session in a cache; clients may still send `If-None-Match`.
 const CACHE_CONTROL: &str = "no-store";
 
+/// Pre-existing project errors named in a write's warnings, at most.
+const MAX_ERRORS_NAMED: usize = 20;
+
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         Route::new("/api/items", Access::SignedIn)
@@ -66,7 +69,10 @@ pub(crate) struct Written {
     pub(crate) commit: String,
     /// The item's ETag after the write, for the next `If-Match`.
     pub(crate) etag: String,
-    /// What went wrong after the commit (the rebuild could not be queued: it is retried).
+    /// What the commit could not do. The rebuild could not be queued (it is retried); or the
+    /// project already had errors before this write (files committed past the server): the
+    /// write is accepted, since refusing it would also refuse the fix, but no site is published
+    /// until they are fixed, and each is named here as `file:line:column: [CODE] message`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) warnings: Vec<String>,
 }
@@ -146,6 +152,9 @@ pub(crate) async fn get_item(
 ///
 /// Applies the patch (absent members stay as they are) when `If-Match` names the item's
 /// current ETag, validates the whole project and commits the file as the signed-in user.
+/// Refused (422) only when the edit adds errors: errors the project already had (files
+/// committed past the server) do not block it, but each is named in `warnings`, since no site
+/// is published until they are fixed.
 #[utoipa::path(
     put,
     path = "/api/items/{id}",
@@ -233,7 +242,8 @@ pub(crate) async fn obsolete_item(
 /// Create an item
 ///
 /// Allocates the next id of the kind's prefix, writes `content/<kind>/<ID>.md`, validates the
-/// project and commits as the signed-in user.
+/// project and commits as the signed-in user. Errors the project already had are named in
+/// `warnings` (see "Edit an item").
 #[utoipa::path(
     post,
     path = "/api/items",
@@ -280,6 +290,10 @@ async fn written(
     if committed && let Some(warning) = state.after_commit(&commit.id).await {
         warnings.push(warning);
     }
+    // The editor's snapshot is the one this write validated and installed: no new read.
+    if let Some(editor) = &state.editor {
+        warnings.extend(project_errors(editor.snapshot().await?.project()));
+    }
     let etag = etag_header(&commit.etag)?;
     let body = Written {
         id,
@@ -288,6 +302,33 @@ async fn written(
         warnings,
     };
     Ok((status, [(header::ETAG, etag)], Json(body)).into_response())
+}
+
+/// Errors the project has (written past the server), which stop every build; at most
+/// [`MAX_ERRORS_NAMED`] are named.
+fn project_errors(project: &tracebook_model::Project) -> Vec<String> {
+    let errors: Vec<_> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    let mut warnings: Vec<String> = errors
+        .iter()
+        .take(MAX_ERRORS_NAMED)
+        .map(|d| {
+            format!(
+                "the project has errors, so the site is not rebuilt until they are fixed: {}: [{}] {}",
+                d.span, d.code, d.message
+            )
+        })
+        .collect();
+    if errors.len() > MAX_ERRORS_NAMED {
+        warnings.push(format!(
+            "and {} more errors (`tracebook check` lists them)",
+            errors.len() - MAX_ERRORS_NAMED
+        ));
+    }
+    warnings
 }
 
 fn etag_header(etag: &ETag) -> Result<HeaderValue, Failure> {

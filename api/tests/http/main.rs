@@ -5,8 +5,13 @@
 mod support;
 
 mod auth;
+mod broken_project;
 mod headers;
+mod health;
 mod items;
 mod mfa;
+mod mfa_replace;
+mod redirect;
 mod roles;
 mod route_walk;
+mod trailers;

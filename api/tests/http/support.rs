@@ -62,7 +62,8 @@ impl TestServer {
     pub(crate) async fn with_config(db: Db, config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("repo");
-        let site = dir.path().join("site");
+        // In a folder of its own, which tests may take away without touching the repository.
+        let site = dir.path().join("www").join("site");
         project(&root);
         let (url, postgres) = match db {
             Db::Sqlite => (database_url(&root, None), None),

@@ -189,7 +189,7 @@ fn blob_at(tree: &Tree<'_>, path: &str) -> Result<Option<Oid>, GitError> {
     }
 }
 
-/// Regular files only: the disk loader skips symlinks (walkdir does not follow them), and
+/// Regular files only: links are never followed (the loaders report each one instead), and
 /// submodules are not content.
 fn is_regular_blob(mode: i32) -> bool {
     mode == i32::from(git2::FileMode::Blob) || mode == i32::from(git2::FileMode::BlobExecutable)

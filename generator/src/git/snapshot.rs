@@ -9,7 +9,7 @@ use tracebook_model::diagnostic::{self, codes};
 use tracebook_model::evidence::ResultInputs;
 use tracebook_model::{
     Baseline, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file, is_content_file,
-    is_results_input,
+    is_results_input, symlink_not_followed,
 };
 
 use super::cache::{ParseKey, Schema};
@@ -26,7 +26,8 @@ pub(super) fn project_in_tree(repo: &Repo, tree: &Tree<'_>) -> Result<Project, G
         }));
     };
     let schema = Schema::read(&repo.repo, &root)?;
-    let keys: Vec<ParseKey> = blobs_under(repo, &root, "content", is_content_file)?
+    let mut links = Vec::new();
+    let keys: Vec<ParseKey> = blobs_under(repo, &root, "content", is_content_file, &mut links)?
         .into_iter()
         .map(|(path, blob)| ParseKey {
             path,
@@ -48,36 +49,51 @@ pub(super) fn project_in_tree(repo: &Repo, tree: &Tree<'_>) -> Result<Project, G
     };
     let schema = schemas.into_values().next().unwrap_or_default();
     (inputs.config, inputs.config_diagnostics) = (schema.config, schema.diagnostics);
-    for (path, blob) in blobs_under(repo, &root, "baselines", is_baseline_file)? {
+    for (path, blob) in blobs_under(repo, &root, "baselines", is_baseline_file, &mut links)? {
         let blob = repo.repo.find_blob(blob)?;
         let text = String::from_utf8_lossy(blob.content()).into_owned();
         inputs.baselines.push((path, text));
     }
     // The results committed with that version: a baseline's evidence is what it shipped with.
     let mut results = Vec::new();
-    for (path, blob) in blobs_under(repo, &root, "results", is_results_input)? {
+    for (path, blob) in blobs_under(repo, &root, "results", is_results_input, &mut links)? {
         results.push((path, repo.repo.find_blob(blob)?.content().to_vec()));
     }
+    // A link is committed as a blob holding its target's path: never resolved, each reported.
+    inputs.files.extend(links.iter().map(symlink_not_followed));
     inputs.results = ResultInputs::parse(results);
     Ok(Project::assemble(inputs))
 }
 
-/// Regular files under `root/dir` whose project-relative path passes `keep`, with blob ids.
+/// Regular files under `root/dir` whose project-relative path passes `keep`, with blob ids;
+/// the symbolic links there (`dir` itself included) are added to `links`.
 fn blobs_under(
     repo: &Repo,
     root: &Tree<'_>,
     dir: &str,
     keep: fn(&str) -> bool,
+    links: &mut Vec<Arc<str>>,
 ) -> Result<Vec<(Arc<str>, Oid)>, GitError> {
+    if root
+        .get_name(dir)
+        .is_some_and(|entry| entry.filemode() == i32::from(git2::FileMode::Link))
+    {
+        links.push(Arc::from(dir));
+        return Ok(Vec::new());
+    }
     let Some(top) = subtree(&repo.repo, root, dir)? else {
         return Ok(Vec::new());
     };
     let mut files = Vec::new();
     top.walk(TreeWalkMode::PreOrder, |folder, entry| {
-        if is_regular_blob(entry.filemode()) {
+        let mode = entry.filemode();
+        let is_link = mode == i32::from(git2::FileMode::Link);
+        if is_regular_blob(mode) || is_link {
             let name = String::from_utf8_lossy(entry.name_bytes());
             let path = format!("{dir}/{folder}{name}");
-            if keep(&path) {
+            if is_link {
+                links.push(Arc::from(path));
+            } else if keep(&path) {
                 files.push((Arc::from(path), entry.id()));
             }
         }

@@ -10,11 +10,11 @@ use rayon::prelude::*;
 use tracebook_model::evidence::{ParsedResults, ResultInputs};
 use tracebook_model::{
     CONFIG_FILE, Config, Diagnostic, Inputs, ParsedFile, Project, is_baseline_file,
-    is_content_file, is_results_input, missing_config, parse_file,
+    is_content_file, is_results_input, missing_config, parse_file, symlink_not_followed,
 };
 
 use crate::error::{Error, Result};
-use crate::load::list_files;
+use crate::load::{Listing, list_files};
 
 /// What changed since the last build.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub(crate) struct InputCache {
     baselines: BTreeMap<Arc<str>, String>,
     /// `results/**` files, parsed when read (JUnit files shared with each assembled project).
     results: BTreeMap<Arc<str>, ParsedResults>,
+    /// Symbolic links under `content/`, `baselines/` and `results/`: not followed, each reported.
+    links: BTreeMap<Arc<str>, ()>,
     is_loaded: bool,
     /// The content files read again or dropped since [`Self::take_reread`] was last called;
     /// `None`: all of them (a full reload).
@@ -80,7 +82,12 @@ impl InputCache {
         let inputs = Inputs {
             config: self.config.clone(),
             config_diagnostics: self.config_diagnostics.clone(),
-            files: self.files.values().cloned().collect(),
+            files: self
+                .files
+                .values()
+                .cloned()
+                .chain(self.links.keys().map(symlink_not_followed))
+                .collect(),
             baselines: self
                 .baselines
                 .iter()
@@ -96,7 +103,11 @@ impl InputCache {
         let inputs = Inputs {
             config: self.config,
             config_diagnostics: self.config_diagnostics,
-            files: self.files.into_values().collect(),
+            files: self
+                .files
+                .into_values()
+                .chain(self.links.keys().map(symlink_not_followed))
+                .collect(),
             baselines: self.baselines.into_iter().collect(),
             results: ResultInputs::from_parsed(self.results.into_values()),
         };
@@ -121,6 +132,7 @@ impl InputCache {
         self.files.clear();
         self.baselines.clear();
         self.results.clear();
+        self.links.clear();
         self.reread = None;
         let read = self.refresh_content(root, "content")?
             + self.refresh_baselines(root, "baselines")?
@@ -135,7 +147,7 @@ impl InputCache {
         if let Some(reread) = &mut self.reread {
             reread.extend(forgotten);
         }
-        let found = files_at(root, rel, is_content_file)?;
+        let found = self.files_at(root, rel, is_content_file)?;
         let config = self.config.as_ref();
         let parsed: Vec<(Arc<str>, ParsedFile)> = found
             .par_iter()
@@ -154,7 +166,7 @@ impl InputCache {
 
     fn refresh_baselines(&mut self, root: &Path, rel: &str) -> Result<usize> {
         forget_under(&mut self.baselines, rel);
-        let found = files_at(root, rel, is_baseline_file)?;
+        let found = self.files_at(root, rel, is_baseline_file)?;
         for (rel, path) in &found {
             let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
             self.baselines
@@ -167,7 +179,7 @@ impl InputCache {
 impl InputCache {
     fn refresh_results(&mut self, root: &Path, rel: &str) -> Result<usize> {
         forget_under(&mut self.results, rel);
-        let found = files_at(root, rel, is_results_input)?;
+        let found = self.files_at(root, rel, is_results_input)?;
         for (rel, path) in &found {
             let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
             if let Some(parsed) = ParsedResults::parse(rel, &bytes) {
@@ -209,15 +221,63 @@ fn forget_under<T>(map: &mut BTreeMap<Arc<str>, T>, rel: &str) -> Vec<Arc<str>> 
     gone
 }
 
-/// The files that `keep` accepts at `rel`: the file itself, or every file under the folder.
-/// Nothing when it no longer exists.
-fn files_at(root: &Path, rel: &str, keep: fn(&str) -> bool) -> Result<Vec<(Arc<str>, PathBuf)>> {
-    let path = root.join(rel);
-    match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_dir() => list_files(root, rel, keep),
-        Ok(meta) if meta.is_file() && keep(rel) => Ok(vec![(Arc::from(rel), path)]),
-        Ok(_) => Ok(Vec::new()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(Error::io("reading", path)(err)),
+impl InputCache {
+    /// The files that `keep` accepts at `rel`: the file itself, or every file under the folder.
+    /// Links at or under `rel` are remembered in place of what they point to (the ones
+    /// remembered there before are dropped first).
+    fn files_at(
+        &mut self,
+        root: &Path,
+        rel: &str,
+        keep: fn(&str) -> bool,
+    ) -> Result<Vec<(Arc<str>, PathBuf)>> {
+        forget_under(&mut self.links, rel);
+        let listing = files_at(root, rel, keep)?;
+        self.links
+            .extend(listing.links.into_iter().map(|link| (link, ())));
+        Ok(listing.files)
     }
+}
+
+/// The files that `keep` accepts at `rel`, and the links found; nothing when it no longer
+/// exists. No link is followed, also not one on the way to `rel` (an event for
+/// `content/linked/x.md` must not read through the link `content/linked`).
+fn files_at(root: &Path, rel: &str, keep: fn(&str) -> bool) -> Result<Listing> {
+    let mut prefix = String::new();
+    for part in rel.split('/') {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        let path = root.join(&prefix);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Ok(Listing {
+                    files: Vec::new(),
+                    links: vec![Arc::from(prefix.as_str())],
+                });
+            }
+            Ok(meta) if prefix.len() < rel.len() && !meta.is_dir() => return Ok(Listing::default()),
+            Ok(meta) if prefix.len() == rel.len() && meta.is_dir() => {
+                return list_files(root, rel, keep);
+            }
+            Ok(meta) if prefix.len() == rel.len() && meta.is_file() && keep(rel) => {
+                return Ok(Listing {
+                    files: vec![(Arc::from(rel), path)],
+                    links: Vec::new(),
+                });
+            }
+            Ok(_) => {}
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(Listing::default());
+            }
+            Err(err) => return Err(Error::io("reading", path)(err)),
+        }
+    }
+    Ok(Listing::default())
 }

@@ -26,6 +26,11 @@ pub const EMPTY_FRONT_MATTER: Code = Code("E0003");
 pub const NOT_UTF8: Code = Code("E0004");
 /// A YAML item file is not a list of item mappings, or an item is not a mapping.
 pub const NOT_AN_ITEM_LIST: Code = Code("E0005");
+/// A file or folder under `content/`, `baselines/` or `results/` is a symbolic link (in the
+/// work tree, or as a link in a git tree). Links are never followed, since one could publish any
+/// file the process can read, so its target was not read (a warning). Replace the link with the
+/// file or folder itself, or remove it.
+pub const SYMLINK_NOT_FOLLOWED: Code = Code("E0006");
 
 /// `tracebook.yaml` has a key tracebook does not know. Remove it or fix its spelling.
 pub const CONFIG_UNKNOWN_KEY: Code = Code("E0101");
@@ -100,6 +105,7 @@ pub const ALL: &[Code] = &[
     EMPTY_FRONT_MATTER,
     NOT_UTF8,
     NOT_AN_ITEM_LIST,
+    SYMLINK_NOT_FOLLOWED,
     CONFIG_UNKNOWN_KEY,
     CONFIG_INVALID_VALUE,
     CONFIG_UNKNOWN_REFERENCE,

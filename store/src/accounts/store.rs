@@ -101,6 +101,43 @@ pub fn database_url(root: &Path, explicit: Option<&str>) -> String {
     }
 }
 
+/// The SQLite database holds password hashes and TOTP secrets: its folder is made 0700 when
+/// created (and when it is the project's `.tracebook/`), the file and SQLite's companions
+/// (`-wal`, `-shm`, `-journal`, which SQLite creates with the file's mode) 0600, also when an
+/// older version left them readable by others.
+fn private_sqlite_file(dir: &Path, file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let private = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if dir.file_name().is_some_and(|name| name == ".tracebook") {
+        private(dir, 0o700)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => private(file, 0o600)?,
+        Err(err) => return Err(err),
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut companion = file.as_os_str().to_owned();
+        companion.push(suffix);
+        let companion = Path::new(&companion);
+        if companion.exists() {
+            private(companion, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
 /// Seconds since the Unix epoch (0 if the clock is before it).
 pub(crate) fn now() -> i64 {
     SystemTime::now()
@@ -138,7 +175,7 @@ impl AccountStore {
         let (url, migrator) = if let Some(path) = url.strip_prefix("sqlite://") {
             let file = Path::new(path.split('?').next().unwrap_or(path));
             if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+                private_sqlite_file(dir, file).map_err(|source| Error::CreateDir {
                     path: dir.to_owned(),
                     source,
                 })?;
@@ -169,6 +206,18 @@ impl AccountStore {
             .await?;
         migrator.run(&pool).await?;
         Ok(pool)
+    }
+
+    /// Whether the database takes a write now (for health checks): a write transaction that
+    /// changes nothing, rolled back. Fails while another process holds the write lock, or the
+    /// database is read-only, full or gone.
+    pub async fn check_writable(&self) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("update users set name = name where id < 0")
+            .execute(&mut *transaction)
+            .await?;
+        transaction.rollback().await?;
+        Ok(())
     }
 
     /// Opens the default SQLite database of the project at `root`.
