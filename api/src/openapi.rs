@@ -14,9 +14,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::edits::{LinkTarget, NewItem, Patch};
 use crate::routes::items::{self, ErrorBody, ItemList, Written};
-use crate::state::AppState;
-use crate::views::{DiagnosticView, ItemSummary, ItemView};
 use crate::routes::table::{Access, Route};
+use crate::views::{DiagnosticView, ItemSummary, ItemView};
 
 /// The session cookie's name (`auth::cookie::SESSION_COOKIE`, private to `auth`).
 const SESSION_COOKIE: &str = "tb_session";

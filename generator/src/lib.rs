@@ -43,10 +43,10 @@ pub use error::{Error, Result, ReviewFailure};
 pub use incremental::{Changes, FileCounts};
 pub use load::load;
 pub use markdown::render_markdown;
+pub use publish::publication_stamp;
 pub use render::BuildReport;
 pub use results_import::{Imported, import_results};
 pub use review::{ReviewEvent, review_links};
-pub use publish::publication_stamp;
 pub use server_search::{
     DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT, Facets, Highlight, Hit, MAX_LIMIT as SEARCH_MAX_LIMIT,
     SearchIndex, SearchQuery, SearchResults, Snippet, SyncReport, index_dir as search_index_dir,

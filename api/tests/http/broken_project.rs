@@ -2,7 +2,7 @@
 //! still accepted, since refusing them would also refuse the fix, but the answer says that the
 //! site is not rebuilt until the named files are fixed.
 
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer, write};
 

@@ -4,7 +4,7 @@
 //! server whose database is down).
 
 use sqlx::Connection;
-use tracebook_api::accounts::database_url;
+use tracebook_store::accounts::database_url;
 
 use crate::support::{Db, TestServer};
 

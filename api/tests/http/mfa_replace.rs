@@ -2,7 +2,7 @@
 //! current second factor: someone who finds a signed-in browser must not take the account's
 //! second factor over.
 
-use tracebook_api::accounts::{Role, totp_code_at};
+use tracebook_store::accounts::{Role, totp_code_at};
 
 use crate::support::{Db, TestServer, unix_now};
 

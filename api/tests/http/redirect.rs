@@ -2,7 +2,7 @@
 //! another origin so that a browser goes there (scheme-relative `//`, backslashes, tabs and
 //! newlines a URL parser drops, escaped slashes, schemes) ends at `/` instead.
 
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer};
 

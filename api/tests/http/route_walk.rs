@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use tracebook_api::Access;
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer, on_both_databases};
 

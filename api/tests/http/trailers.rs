@@ -3,7 +3,7 @@
 //! who vouched for or wrote the change) or any other line.
 
 use git2::Repository;
-use tracebook_api::accounts::Role;
+use tracebook_store::accounts::Role;
 
 use crate::support::{Db, TestServer};
 

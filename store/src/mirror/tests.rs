@@ -765,7 +765,10 @@ async fn timing(postgres: Option<String>) {
     let db = tempfile::tempdir().expect("tempdir");
     let gen_corpus = |args: &[&str]| {
         let status = std::process::Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gen_corpus.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../scripts/gen_corpus.py"
+            ))
             .args(["--format", "tracebook", "--out"])
             .arg(corpus.path())
             .args(args)
