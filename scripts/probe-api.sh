@@ -2,6 +2,7 @@
 # Property-based probe of the JSON API with schemathesis, from the server's own OpenAPI document.
 #
 # usage: scripts/probe-api.sh [SECONDS]        (default 150: the time budget of the fuzzing)
+#        PROBE_SEED=N replays a run; PROBE_BIN=PATH probes that binary instead of a debug build
 #
 # Serves a temporary copy of tests/fixtures/valid/minimal (in a git repository of its own,
 # accounts in SQLite: the embedded defaults) with `tracebook serve`, signed in as an editor
@@ -23,8 +24,12 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$(grep -o '[0-9.
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet -r scripts/probe-requirements.txt
 fi
-cargo build --locked --quiet --bin tracebook
-bin="$repo_root/target/debug/tracebook"
+# PROBE_BIN=path probes another build (a release binary, say) instead of building one.
+bin="${PROBE_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --locked --quiet --bin tracebook
+  bin="$repo_root/target/debug/tracebook"
+fi
 
 work=$(mktemp -d)
 server=""
@@ -62,7 +67,8 @@ rm -rf "$reports"
 mkdir -p "$reports"
 status=0
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=probe_api_hooks PROBE_REPO="$project" \
-  "$venv/bin/schemathesis" run "$work/openapi.json" --url "$base" \
+  "$venv/bin/schemathesis" --config-file scripts/probe-schemathesis.toml \
+    run "$work/openapi.json" --url "$base" \
     -H "Authorization: Bearer $token" \
     --checks all --workers 1 --max-time "$budget" --request-timeout 30 \
     --seed "${PROBE_SEED:-$RANDOM}" --suppress-health-check all --no-color \
@@ -83,7 +89,7 @@ for path in glob.glob(f"{sys.argv[1]}/*.ndjson"):
             for case_checks in (body.get("recorder") or {}).get("checks", {}).values():
                 for check in case_checks:
                     checks += 1
-                    failed += check.get("status") == "FAILURE"
+                    failed += str(check.get("status")).upper() == "FAILURE"
 commits = subprocess.run(["git", "-C", sys.argv[2], "rev-list", "--count", "HEAD"],
                          capture_output=True, text=True).stdout.strip()
 print(f"probe-api: {requests} requests, {checks} checks, {failed} failed checks, "
