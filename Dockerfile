@@ -69,26 +69,34 @@ WORKDIR /src
 
 # Dependencies first, in their own layer: only the manifests and the lock file are copied, the
 # crates get empty sources, and the whole dependency graph is compiled. This layer is reused
-# until a Cargo.toml or Cargo.lock changes, so a source-only change rebuilds our five crates only.
+# until a Cargo.toml or Cargo.lock changes, so a source-only change rebuilds our own crates only.
 COPY Cargo.toml Cargo.lock ./
 COPY model/Cargo.toml model/
 COPY generator/Cargo.toml generator/
-COPY api/Cargo.toml api/build.rs api/
+COPY edit/Cargo.toml edit/
+COPY store/Cargo.toml store/build.rs store/
+COPY api/Cargo.toml api/
 COPY worker/Cargo.toml worker/
-RUN mkdir -p src model/src generator/src generator/benches api/src worker/src tests/it \
+COPY test-support/Cargo.toml test-support/
+RUN mkdir -p src model/src generator/src generator/benches edit/src store/src api/src worker/src \
+        test-support/src tests/it \
     && echo 'fn main() {}' > src/main.rs \
-    && touch model/src/lib.rs generator/src/lib.rs api/src/lib.rs worker/src/lib.rs \
+    && touch model/src/lib.rs generator/src/lib.rs edit/src/lib.rs store/src/lib.rs \
+        api/src/lib.rs worker/src/lib.rs test-support/src/lib.rs \
     && echo 'fn main() {}' > generator/benches/incremental.rs \
+    && echo 'fn main() {}' > generator/benches/search.rs \
     && echo 'fn main() {}' > tests/it/main.rs \
     && cargo build --release --locked --bin tracebook \
-    && rm -rf src model/src generator/src generator/benches api/src worker/src tests/it
+    && rm -rf src model/src generator/src generator/benches edit/src store/src api/src worker/src \
+        test-support/src tests/it
 
-# The sources. The api crate embeds migrations/ (sqlx::migrate!) and api/templates/, the
+# The sources. The store crate embeds migrations/ (sqlx::migrate!), the api crate api/templates/, the
 # generator embeds themes/default/ (include_dir!): they come with `COPY . .` (see .dockerignore
 # for what stays out). COPY keeps the files' times, which can be older than the stub build
 # above: touching each crate root makes cargo compile the real sources.
 COPY . .
-RUN touch src/main.rs model/src/lib.rs generator/src/lib.rs api/src/lib.rs worker/src/lib.rs \
+RUN touch src/main.rs model/src/lib.rs generator/src/lib.rs edit/src/lib.rs store/src/lib.rs \
+        api/src/lib.rs worker/src/lib.rs test-support/src/lib.rs \
     && cargo build --release --locked --bin tracebook \
     && install -m 0755 target/release/tracebook /usr/local/bin/tracebook
 
