@@ -49,7 +49,8 @@ git -C "$project" -c user.name=probe -c user.email=probe@example.invalid commit 
 echo "a long probe password" | "$bin" user add probe-editor --role editor --password-stdin --root "$project" >/dev/null
 token=$("$bin" token create --user probe-editor --name probe --root "$project" | tail -n 1)
 
-"$bin" serve "$project" --port 0 --out "$work/site" >"$work/serve.out" 2>"$work/serve.log" &
+# The git hook on (with a secret no request knows), so its signature check is probed too.
+TRACEBOOK_WEBHOOK_SECRET="probe-$RANDOM$RANDOM" "$bin" serve "$project" --port 0 --out "$work/site" >"$work/serve.out" 2>"$work/serve.log" &
 server=$!
 base=""
 for _ in $(seq 1 600); do
