@@ -271,7 +271,7 @@ fault_killed_worker() {
   wait_for 30 "the killed worker restarted by Docker" \
     sh -c "[ \"\$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' $victim)\" = '$((restarts + 1)) true' ]"
   local exit_code
-  exit_code=$(docker events --since "$killed_at" --until "$(date +%s)" --filter "container=$victim" \
+  exit_code=$(docker events --since "$((killed_at - 1))" --until "$(( $(date +%s) + 1 ))" --filter "container=$victim" \
     --filter event=die --format '{{.Actor.Attributes.exitCode}}' | head -n 1)
   log "   the killed run exited $exit_code; restart count $restarts -> $(docker inspect -f '{{.RestartCount}}' "$victim")"
   [ "$exit_code" = 137 ]
