@@ -96,3 +96,33 @@ pub(crate) fn build_into(project: &Path, out: &Path) {
     ]);
     assert_eq!(code(&built), 0, "{}", stderr(&built));
 }
+
+/// Adds `name` with `role` and makes them an API token; returns the token.
+pub(crate) fn user_with_token(root: &Path, name: &str, role: &str) -> String {
+    let root = root.to_str().expect("utf-8");
+    let mut add = Command::new(env!("CARGO_BIN_EXE_tracebook"))
+        .args([
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--root",
+            root,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("tracebook user add");
+    std::io::Write::write_all(
+        &mut add.stdin.take().expect("stdin"),
+        b"a long enough password\n",
+    )
+    .expect("password");
+    assert!(add.wait().expect("user add").success());
+    let out = tracebook(&[
+        "token", "create", "--user", name, "--name", "probe", "--root", root,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    stdout(&out).trim().to_owned()
+}

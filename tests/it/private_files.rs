@@ -6,7 +6,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::common::*;
-use crate::revocation::user_with_token;
 use crate::serve::Server;
 
 fn mode(path: &Path) -> u32 {

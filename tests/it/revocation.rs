@@ -1,7 +1,6 @@
 //! Revoking a token or removing a user on the command line takes effect in a running
 //! `tracebook serve` within the life of its lookup cache, also for a token in constant use.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -9,36 +8,6 @@ use crate::serve::Server;
 
 /// How long the server may keep answering from its memory of a database lookup.
 const AUTH_CACHE_LIFE: Duration = Duration::from_secs(2);
-
-/// Adds `name` with `role` and makes them an API token; returns the token.
-pub(crate) fn user_with_token(root: &std::path::Path, name: &str, role: &str) -> String {
-    let root = root.to_str().expect("utf-8");
-    let mut add = Command::new(env!("CARGO_BIN_EXE_tracebook"))
-        .args([
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            "--root",
-            root,
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("tracebook user add");
-    std::io::Write::write_all(
-        &mut add.stdin.take().expect("stdin"),
-        b"a long enough password\n",
-    )
-    .expect("password");
-    assert!(add.wait().expect("user add").success());
-    let out = tracebook(&[
-        "token", "create", "--user", name, "--name", "probe", "--root", root,
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    stdout(&out).trim().to_owned()
-}
 
 /// The id of `user`'s token, from `tracebook token list --format json`.
 fn token_id(root: &std::path::Path, user: &str) -> i64 {

@@ -97,36 +97,6 @@ fn terminate(child: &Child) {
     assert!(status.success());
 }
 
-/// A viewer's API token made with `tracebook user add` and `tracebook token create`.
-fn viewer_token(root: &std::path::Path) -> String {
-    let root = root.to_str().expect("utf-8");
-    let mut add = Command::new(env!("CARGO_BIN_EXE_tracebook"))
-        .args([
-            "user",
-            "add",
-            "vera",
-            "--role",
-            "viewer",
-            "--password-stdin",
-            "--root",
-            root,
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("tracebook user add");
-    std::io::Write::write_all(
-        &mut add.stdin.take().expect("stdin"),
-        b"a long enough password\n",
-    )
-    .expect("password");
-    assert!(add.wait().expect("user add").success());
-    let out = tracebook(&[
-        "token", "create", "--user", "vera", "--name", "tests", "--root", root,
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    stdout(&out).trim().to_owned()
-}
-
 /// A client that sends `token` on every request.
 fn bearer_client(token: &str) -> reqwest::blocking::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -173,7 +143,7 @@ fn a_new_install_prints_a_setup_link_and_requires_sign_in() {
 fn serve_answers_with_security_headers_everywhere() {
     let project = copy_fixture("valid/minimal");
     let out = project.path().join("public");
-    let token = viewer_token(project.path());
+    let token = user_with_token(project.path(), "vera", "viewer");
     let server = Server::start(project.path(), &out);
     let client = bearer_client(&token);
     for (path, status) in [
@@ -228,7 +198,7 @@ fn serve_answers_with_security_headers_everywhere() {
 fn api_search_returns_ranked_hits_and_facets() {
     let project = copy_fixture("valid/minimal");
     let out = project.path().join("public");
-    let token = viewer_token(project.path());
+    let token = user_with_token(project.path(), "vera", "viewer");
     let server = Server::start(project.path(), &out);
     let client = bearer_client(&token);
     let url = format!("{}/api/search?q=SYS-001", server.base);

@@ -3,7 +3,6 @@
 //! was placed in the site folder.
 
 use crate::common::*;
-use crate::revocation::user_with_token;
 use crate::serve::Server;
 
 /// `GET path` with `token`: status and body.

@@ -4,7 +4,7 @@
 
 use tracebook_store::accounts::Role;
 
-use crate::support::{Db, TestServer, write};
+use crate::support::{Db, TestServer, etag, write};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_to_a_broken_project_answer_with_warnings_naming_the_broken_files() {
@@ -53,15 +53,7 @@ async fn edits_to_a_broken_project_answer_with_warnings_naming_the_broken_files(
         "{warnings:?}"
     );
 
-    let etag = client
-        .get(server.url("/api/items/STK-001"))
-        .send()
-        .await
-        .expect("GET")
-        .headers()["etag"]
-        .to_str()
-        .expect("etag")
-        .to_owned();
+    let etag = etag(&server, &client, "STK-001").await;
     let edited = client
         .put(server.url("/api/items/STK-001"))
         .header("x-csrf-token", &csrf)

@@ -4,7 +4,7 @@
 
 use tracebook_store::accounts::Role;
 
-use crate::support::{Db, TestServer, on_both_databases};
+use crate::support::{Db, TestServer, etag, on_both_databases};
 
 on_both_databases!(
     concurrent_puts_with_one_etag_make_one_commit,
@@ -17,16 +17,6 @@ on_both_databases!(
 async fn editor(server: &TestServer) -> (reqwest::Client, String) {
     server.add_user("eve", Role::Editor).await;
     server.signed_in("eve").await
-}
-
-async fn etag(server: &TestServer, client: &reqwest::Client, id: &str) -> String {
-    let response = client
-        .get(server.url(&format!("/api/items/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "GET {id}");
-    response.headers()["etag"].to_str().unwrap().to_owned()
 }
 
 async fn concurrent_puts_with_one_etag_make_one_commit(db: Db) {

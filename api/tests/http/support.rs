@@ -276,3 +276,14 @@ pub(crate) fn unix_now() -> u64 {
         .expect("clock")
         .as_secs()
 }
+
+/// The current ETag of item `id`, read as `client`.
+pub(crate) async fn etag(server: &TestServer, client: &reqwest::Client, id: &str) -> String {
+    let response = client
+        .get(server.url(&format!("/api/items/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "GET {id}");
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}

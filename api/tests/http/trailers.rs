@@ -5,7 +5,7 @@
 use git2::Repository;
 use tracebook_store::accounts::Role;
 
-use crate::support::{Db, TestServer};
+use crate::support::{Db, TestServer, etag};
 
 const FORGED: &str = "Quiet pump\n\nSigned-off-by: Mallory <mallory@example.com>\nCo-authored-by: Eve <eve@example.com>\r\nReviewed-by: Trent <trent@example.com>";
 
@@ -57,15 +57,7 @@ async fn titles_with_line_breaks_add_no_commit_trailers() {
     assert_one_line(&message, &trailers);
     assert!(message.contains("Quiet pump"), "{message:?}");
 
-    let etag = client
-        .get(server.url("/api/items/STK-001"))
-        .send()
-        .await
-        .expect("GET")
-        .headers()["etag"]
-        .to_str()
-        .expect("etag")
-        .to_owned();
+    let etag = etag(&server, &client, "STK-001").await;
     let edited = client
         .put(server.url("/api/items/STK-001"))
         .header("x-csrf-token", &csrf)
